@@ -1,0 +1,144 @@
+//! The SQLite files behind Spin's SQLite databases and key-value stores.
+//!
+//! Spin opens a new connection on every `open`; the runner keeps idle connections in a pool
+//! instead (prepared statements stay cached), and rolls back any transaction a guest left open
+//! before a connection is reused. The key-value table layout is Spin's (`spin_key_value`), so
+//! the same state directory works under `spin up`.
+
+use anyhow::{Context, Result};
+use rusqlite::{Connection, OpenFlags};
+use std::collections::HashMap;
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+/// Spin's cap on bytes buffered by the host for one query or value (`MAX_HOST_BUFFERED_BYTES`).
+pub const MAX_HOST_BUFFERED_BYTES: usize = 128 << 20;
+const MAX_IDLE: usize = 32;
+
+#[derive(Debug, Clone)]
+pub enum Location {
+    File(PathBuf),
+    /// A named shared-cache in-memory database; `keep` holds it alive for the process.
+    Memory(String),
+}
+
+pub struct Pool {
+    location: Location,
+    idle: Mutex<Vec<Connection>>,
+    init: fn(&Connection) -> rusqlite::Result<()>,
+    _keep: Option<Mutex<Connection>>,
+}
+
+impl Pool {
+    pub fn new(location: Location, init: fn(&Connection) -> rusqlite::Result<()>) -> Result<Self> {
+        if let Location::File(path) = &location
+            && let Some(parent) = path.parent()
+        {
+            std::fs::create_dir_all(parent)
+                .with_context(|| format!("cannot create directory {}", parent.display()))?;
+        }
+        let mut pool = Self { location, idle: Mutex::new(Vec::new()), init, _keep: None };
+        let first = pool.open().context("cannot open SQLite file")?;
+        if matches!(pool.location, Location::Memory(_)) {
+            pool._keep = Some(Mutex::new(pool.open()?));
+        }
+        pool.put(first);
+        Ok(pool)
+    }
+
+    pub fn describe(&self) -> String {
+        match &self.location {
+            Location::File(p) => p.display().to_string(),
+            Location::Memory(n) => format!("in-memory ({n})"),
+        }
+    }
+
+    fn open(&self) -> Result<Connection> {
+        let conn = match &self.location {
+            Location::File(path) => Connection::open(path)
+                .with_context(|| format!("cannot open {}", path.display()))?,
+            Location::Memory(name) => Connection::open_with_flags(
+                format!("file:{name}?mode=memory&cache=shared"),
+                OpenFlags::SQLITE_OPEN_READ_WRITE
+                    | OpenFlags::SQLITE_OPEN_CREATE
+                    | OpenFlags::SQLITE_OPEN_URI,
+            )?,
+        };
+        conn.busy_timeout(Duration::from_secs(5))?;
+        conn.set_prepared_statement_cache_capacity(128);
+        // As Spin does: a guest may not attach other files on the host.
+        conn.authorizer(Some(|ctx: rusqlite::hooks::AuthContext<'_>| {
+            use rusqlite::hooks::{AuthAction, Authorization};
+            match ctx.action {
+                AuthAction::Attach { filename } if !matches!(filename, "" | ":memory:") => {
+                    Authorization::Deny
+                }
+                _ => Authorization::Allow,
+            }
+        }));
+        (self.init)(&conn)?;
+        Ok(conn)
+    }
+
+    pub fn get(&self) -> Result<Connection> {
+        let idle = self.idle.lock().map_err(|_| anyhow::anyhow!("pool poisoned"))?.pop();
+        match idle {
+            Some(c) => Ok(c),
+            None => self.open(),
+        }
+    }
+
+    pub fn put(&self, conn: Connection) {
+        if !conn.is_autocommit() && conn.execute_batch("ROLLBACK").is_err() {
+            return;
+        }
+        if let Ok(mut idle) = self.idle.lock()
+            && idle.len() < MAX_IDLE
+        {
+            idle.push(conn);
+        }
+    }
+
+    /// Runs `f` on a pooled connection.
+    pub fn with<T>(&self, f: impl FnOnce(&mut Connection) -> Result<T>) -> Result<T> {
+        let mut conn = self.get()?;
+        let out = f(&mut conn);
+        self.put(conn);
+        out
+    }
+}
+
+fn no_init(_: &Connection) -> rusqlite::Result<()> {
+    Ok(())
+}
+
+fn kv_init(conn: &Connection) -> rusqlite::Result<()> {
+    conn.execute(
+        "CREATE TABLE IF NOT EXISTS spin_key_value (
+            store TEXT NOT NULL,
+            key   TEXT NOT NULL,
+            value BLOB NOT NULL,
+            PRIMARY KEY (store, key)
+        )",
+        [],
+    )?;
+    Ok(())
+}
+
+pub fn sqlite_pool(location: Location) -> Result<Pool> {
+    Pool::new(location, no_init)
+}
+
+pub fn kv_pool(location: Location) -> Result<Pool> {
+    Pool::new(location, kv_init)
+}
+
+/// Every database and store the app may open, by label. One pool per file, shared by
+/// labels that point at the same file.
+#[derive(Default)]
+pub struct Stores {
+    pub databases: HashMap<String, Arc<Pool>>,
+    /// label -> (pool, store name inside `spin_key_value`)
+    pub key_value: HashMap<String, Arc<Pool>>,
+}
