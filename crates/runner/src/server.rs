@@ -140,38 +140,47 @@ async fn invoke(
     store.epoch_deadline_trap();
 
     let incoming = store.data_mut().http().new_incoming_request(Scheme::Http, req)?;
-    let (tx, rx) = tokio::sync::oneshot::channel();
+    let (tx, mut rx) = tokio::sync::oneshot::channel();
     let out = store.data_mut().http().new_response_outparam(tx)?;
     let pre = component.pre.clone();
-    let task = tokio::spawn(async move {
+    // The guest runs in this connection's task until it sets the response; only a guest still
+    // writing its body after that moves to a task of its own. That saves a cross-thread hand-off
+    // per request.
+    let mut guest = Box::pin(async move {
         let proxy = pre.instantiate_async(&mut store).await?;
         proxy.wasi_http_incoming_handler().call_handle(&mut store, incoming, out).await
     });
 
     let timeout = app.limits.request_timeout;
-    match tokio::time::timeout(timeout, rx).await {
-        Ok(Ok(Ok(response))) => {
-            // The guest may keep running to stream the body; its failure is only logged.
-            let id = component.grants.component_id.clone();
+    let id = component.grants.component_id.clone();
+    let raced = tokio::time::timeout(timeout, async {
+        tokio::select! {
+            biased;
+            response = &mut rx => Ok(response),
+            finished = &mut guest => Err(finished),
+        }
+    })
+    .await;
+    match raced {
+        Err(_) => Err(anyhow!("request exceeded the time limit of {timeout:?}")),
+        Ok(Ok(Ok(Ok(response)))) => {
             tokio::spawn(async move {
-                match task.await {
-                    Ok(Ok(())) => {}
-                    Ok(Err(e)) => tracing::error!(component = %id, "guest failed after responding: {e:?}"),
-                    Err(e) => tracing::error!(component = %id, "guest task panicked: {e}"),
+                if let Err(e) = guest.await {
+                    tracing::error!(component = %id, "guest failed after responding: {e:?}");
                 }
             });
             Ok(response)
         }
-        Ok(Ok(Err(code))) => Err(anyhow!("guest answered with an error: {code:?}")),
-        Ok(Err(_)) => {
-            // The outparam was dropped without a response: the task says why.
-            let result = task.await.context("guest task panicked")?;
-            result.map_err(anyhow::Error::from).context("guest invocation failed")?;
-            Err(anyhow!("guest returned without setting a response"))
-        }
-        Err(_) => {
-            task.abort();
-            Err(anyhow!("request exceeded the time limit of {timeout:?}"))
+        Ok(Ok(Ok(Err(code)))) => Err(anyhow!("guest answered with an error: {code:?}")),
+        Ok(Ok(Err(_))) => Err(anyhow!("guest dropped its response outparam")),
+        Ok(Err(finished)) => {
+            finished.map_err(anyhow::Error::from).context("guest invocation failed")?;
+            // The guest returned; a response set just before returning is still in the channel.
+            match rx.try_recv() {
+                Ok(Ok(response)) => Ok(response),
+                Ok(Err(code)) => Err(anyhow!("guest answered with an error: {code:?}")),
+                Err(_) => Err(anyhow!("guest returned without setting a response")),
+            }
         }
     }
 }

@@ -1,0 +1,282 @@
+//! End-to-end harness: one fresh app per test.
+//!
+//! `spawn_app()` starts the runner (or any binary that takes Spin's `up` flags, named by
+//! `E2E_SPIN_BIN`, e.g. a real `spin`) on the repository's `spin.toml`, on port 0, with a fresh
+//! state directory and every migration passed as `--sqlite @file`, and kills it on drop.
+
+use anyhow::{Context, Result, anyhow, bail};
+use serde_json::Value;
+use std::io::{BufRead, BufReader, Read};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+pub use serde_json::json;
+
+/// The repository root (this crate lives in `tests/e2e`).
+pub fn repo_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..").canonicalize().expect("repo root exists")
+}
+
+/// `<target>/` found from this test executable (`<target>/<profile>/deps/<exe>`), so it
+/// works whatever `CARGO_TARGET_DIR` is.
+pub fn target_dir() -> PathBuf {
+    let exe = std::env::current_exe().expect("current exe");
+    exe.ancestors().nth(3).expect("target dir above the test executable").to_path_buf()
+}
+
+fn runner_binary() -> (PathBuf, Vec<String>) {
+    match std::env::var_os("E2E_SPIN_BIN") {
+        Some(bin) => (PathBuf::from(bin), vec!["up".into()]),
+        None => {
+            let profile_dir = std::env::current_exe()
+                .expect("current exe")
+                .ancestors()
+                .nth(2)
+                .expect("profile dir")
+                .to_path_buf();
+            (profile_dir.join("runner"), vec!["up".into()])
+        }
+    }
+}
+
+pub fn migrations() -> Vec<PathBuf> {
+    let mut files: Vec<PathBuf> = std::fs::read_dir(repo_root().join("migrations"))
+        .expect("migrations dir")
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.extension().is_some_and(|e| e == "sql"))
+        .collect();
+    files.sort();
+    files
+}
+
+/// Options for one app: extra `--variable`s, selected components, a given state dir.
+#[derive(Default, Clone)]
+pub struct AppOptions {
+    pub variables: Vec<(String, String)>,
+    pub component_ids: Vec<String>,
+    pub state_dir: Option<PathBuf>,
+    pub env: Vec<(String, String)>,
+}
+
+impl AppOptions {
+    pub fn variable(mut self, name: &str, value: &str) -> Self {
+        self.variables.push((name.into(), value.into()));
+        self
+    }
+}
+
+pub struct TestApp {
+    pub base_url: String,
+    child: Child,
+    logs: Arc<Mutex<String>>,
+    _state: Option<tempfile::TempDir>,
+    pub state_dir: PathBuf,
+    agent: ureq::Agent,
+}
+
+pub const TEST_JWT_SECRET: &str = "e2e-test-jwt-secret-0123456789abcdef0123456789abcdef";
+
+pub fn spawn_app() -> TestApp {
+    spawn_app_with(AppOptions::default())
+}
+
+pub fn spawn_app_with(opts: AppOptions) -> TestApp {
+    try_spawn(opts).expect("app starts")
+}
+
+fn try_spawn(opts: AppOptions) -> Result<TestApp> {
+    let (bin, mut args) = runner_binary();
+    let (state, state_dir) = match &opts.state_dir {
+        Some(d) => (None, d.clone()),
+        None => {
+            let t = tempfile::tempdir()?;
+            let p = t.path().to_path_buf();
+            (Some(t), p)
+        }
+    };
+    let root = repo_root();
+    args.extend(["-f".into(), root.join("spin.toml").display().to_string()]);
+    args.extend(["--listen".into(), "127.0.0.1:0".into()]);
+    args.extend(["--state-dir".into(), state_dir.display().to_string()]);
+    for m in migrations() {
+        args.extend(["--sqlite".into(), format!("@{}", m.display())]);
+    }
+    let mut variables = vec![("jwt_secret".to_string(), TEST_JWT_SECRET.to_string())];
+    variables.extend(opts.variables.iter().cloned());
+    for (k, v) in &variables {
+        args.extend(["--variable".into(), format!("{k}={v}")]);
+    }
+    for c in &opts.component_ids {
+        args.extend(["--component-id".into(), c.clone()]);
+    }
+    let mut cmd = Command::new(&bin);
+    cmd.args(&args)
+        .current_dir(&root)
+        .env("RUNNER_CACHE_DIR", target_dir().join("runner-cache"))
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    for (k, v) in &opts.env {
+        cmd.env(k, v);
+    }
+    let mut child = cmd.spawn().with_context(|| format!("cannot start {}", bin.display()))?;
+    let logs = Arc::new(Mutex::new(String::new()));
+    let stderr = child.stderr.take().ok_or_else(|| anyhow!("no stderr"))?;
+    let err_logs = logs.clone();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+            if let Ok(mut l) = err_logs.lock() {
+                l.push_str(&line);
+                l.push('\n');
+            }
+        }
+    });
+    let stdout = child.stdout.take().ok_or_else(|| anyhow!("no stdout"))?;
+    let mut reader = BufReader::new(stdout);
+    let mut base_url = None;
+    let mut line = String::new();
+    // Reads until the runner says where it listens; EOF means it exited during start-up.
+    while reader.read_line(&mut line)? > 0 {
+        if let Some(url) = line.trim().strip_prefix("Serving ") {
+            base_url = Some(url.trim().to_string());
+            break;
+        }
+        line.clear();
+    }
+    let Some(base_url) = base_url else {
+        let _ = child.wait();
+        let logs = logs.lock().map(|l| l.clone()).unwrap_or_default();
+        bail!("{} exited before serving:\n{logs}", bin.display());
+    };
+    // Keep draining stdout so a chatty guest never blocks on a full pipe.
+    std::thread::spawn(move || {
+        let mut sink = Vec::new();
+        let _ = reader.read_to_end(&mut sink);
+    });
+    let agent = ureq::AgentBuilder::new().timeout(Duration::from_secs(60)).build();
+    Ok(TestApp { base_url, child, logs, _state: state, state_dir, agent })
+}
+
+impl Drop for TestApp {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+        if std::thread::panicking()
+            && let Ok(l) = self.logs.lock()
+        {
+            eprintln!("---- runner log ----\n{l}");
+        }
+    }
+}
+
+/// A response with its status, headers and body, whatever the status.
+#[derive(Debug)]
+pub struct Resp {
+    pub status: u16,
+    pub headers: Vec<(String, String)>,
+    pub body: Vec<u8>,
+}
+
+impl Resp {
+    pub fn json(&self) -> Value {
+        serde_json::from_slice(&self.body)
+            .unwrap_or_else(|e| panic!("body is not JSON ({e}): {:?}", String::from_utf8_lossy(&self.body)))
+    }
+
+    pub fn text(&self) -> String {
+        String::from_utf8_lossy(&self.body).into_owned()
+    }
+
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers.iter().find(|(k, _)| k.eq_ignore_ascii_case(name)).map(|(_, v)| v.as_str())
+    }
+}
+
+/// A request being built: method, path, headers, body.
+pub struct Req<'a> {
+    app: &'a TestApp,
+    method: String,
+    path: String,
+    headers: Vec<(String, String)>,
+}
+
+impl<'a> Req<'a> {
+    pub fn header(mut self, name: &str, value: &str) -> Self {
+        self.headers.push((name.into(), value.into()));
+        self
+    }
+
+    pub fn bearer(self, token: &str) -> Self {
+        self.header("Authorization", &format!("Bearer {token}"))
+    }
+
+    pub fn api_key(self, key: &str) -> Self {
+        self.header("X-Api-Key", key)
+    }
+
+    pub fn send(self) -> Resp {
+        self.send_bytes(&[])
+    }
+
+    pub fn json(self, body: &Value) -> Resp {
+        let bytes = serde_json::to_vec(body).expect("serialisable");
+        self.header("Content-Type", "application/json").send_bytes(&bytes)
+    }
+
+    pub fn send_bytes(self, body: &[u8]) -> Resp {
+        let mut req = self.app.agent.request(&self.method, &format!("{}{}", self.app.base_url, self.path));
+        for (k, v) in &self.headers {
+            req = req.set(k, v);
+        }
+        let result = if body.is_empty() && matches!(self.method.as_str(), "GET" | "HEAD" | "DELETE" | "OPTIONS") {
+            req.call()
+        } else {
+            req.send_bytes(body)
+        };
+        let response = match result {
+            Ok(r) => r,
+            Err(ureq::Error::Status(_, r)) => r,
+            Err(e) => panic!("{} {} failed: {e}", self.method, self.path),
+        };
+        let status = response.status();
+        let headers = response
+            .headers_names()
+            .into_iter()
+            .flat_map(|n| {
+                response.all(&n).into_iter().map(|v| (n.clone(), v.to_string())).collect::<Vec<_>>()
+            })
+            .collect();
+        let mut body = Vec::new();
+        response.into_reader().take(256 << 20).read_to_end(&mut body).expect("body reads");
+        Resp { status, headers, body }
+    }
+}
+
+impl TestApp {
+    pub fn request(&self, method: &str, path: &str) -> Req<'_> {
+        Req { app: self, method: method.into(), path: path.into(), headers: Vec::new() }
+    }
+
+    pub fn get(&self, path: &str) -> Req<'_> {
+        self.request("GET", path)
+    }
+
+    pub fn post(&self, path: &str) -> Req<'_> {
+        self.request("POST", path)
+    }
+
+    pub fn put(&self, path: &str) -> Req<'_> {
+        self.request("PUT", path)
+    }
+
+    pub fn delete(&self, path: &str) -> Req<'_> {
+        self.request("DELETE", path)
+    }
+
+    /// The runner's log so far (stderr), for assertions on what was logged.
+    pub fn logs(&self) -> String {
+        self.logs.lock().map(|l| l.clone()).unwrap_or_default()
+    }
+}
