@@ -12,6 +12,7 @@ fn main() {
     println!("cargo:rerun-if-changed={}", adapter.join("src").display());
     println!("cargo:rerun-if-changed={}", adapter.join("Cargo.toml").display());
     println!("cargo:rerun-if-changed={}", adapter.join("Cargo.lock").display());
+    println!("cargo:rerun-if-changed={}", adapter.join("wit").display());
     println!("cargo:rerun-if-changed={}", manifest_dir.join("wit").display());
 
     let target_dir = out_dir.join("deny-adapter-target");
