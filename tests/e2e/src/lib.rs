@@ -16,14 +16,20 @@ pub use serde_json::json;
 
 /// The repository root (this crate lives in `tests/e2e`).
 pub fn repo_root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..").canonicalize().expect("repo root exists")
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../..")
+        .canonicalize()
+        .expect("repo root exists")
 }
 
 /// `<target>/` found from this test executable (`<target>/<profile>/deps/<exe>`), so it
 /// works whatever `CARGO_TARGET_DIR` is.
 pub fn target_dir() -> PathBuf {
     let exe = std::env::current_exe().expect("current exe");
-    exe.ancestors().nth(3).expect("target dir above the test executable").to_path_buf()
+    exe.ancestors()
+        .nth(3)
+        .expect("target dir above the test executable")
+        .to_path_buf()
 }
 
 fn runner_binary() -> (PathBuf, Vec<String>) {
@@ -121,7 +127,9 @@ fn try_spawn(opts: AppOptions) -> Result<TestApp> {
     for (k, v) in &opts.env {
         cmd.env(k, v);
     }
-    let mut child = cmd.spawn().with_context(|| format!("cannot start {}", bin.display()))?;
+    let mut child = cmd
+        .spawn()
+        .with_context(|| format!("cannot start {}", bin.display()))?;
     let logs = Arc::new(Mutex::new(String::new()));
     let stderr = child.stderr.take().ok_or_else(|| anyhow!("no stderr"))?;
     let err_logs = logs.clone();
@@ -155,8 +163,17 @@ fn try_spawn(opts: AppOptions) -> Result<TestApp> {
         let mut sink = Vec::new();
         let _ = reader.read_to_end(&mut sink);
     });
-    let agent = ureq::AgentBuilder::new().timeout(Duration::from_secs(60)).build();
-    Ok(TestApp { base_url, child, logs, _state: state, state_dir, agent })
+    let agent = ureq::AgentBuilder::new()
+        .timeout(Duration::from_secs(60))
+        .build();
+    Ok(TestApp {
+        base_url,
+        child,
+        logs,
+        _state: state,
+        state_dir,
+        agent,
+    })
 }
 
 impl Drop for TestApp {
@@ -181,8 +198,12 @@ pub struct Resp {
 
 impl Resp {
     pub fn json(&self) -> Value {
-        serde_json::from_slice(&self.body)
-            .unwrap_or_else(|e| panic!("body is not JSON ({e}): {:?}", String::from_utf8_lossy(&self.body)))
+        serde_json::from_slice(&self.body).unwrap_or_else(|e| {
+            panic!(
+                "body is not JSON ({e}): {:?}",
+                String::from_utf8_lossy(&self.body)
+            )
+        })
     }
 
     pub fn text(&self) -> String {
@@ -190,7 +211,10 @@ impl Resp {
     }
 
     pub fn header(&self, name: &str) -> Option<&str> {
-        self.headers.iter().find(|(k, _)| k.eq_ignore_ascii_case(name)).map(|(_, v)| v.as_str())
+        self.headers
+            .iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
     }
 }
 
@@ -222,15 +246,21 @@ impl<'a> Req<'a> {
 
     pub fn json(self, body: &Value) -> Resp {
         let bytes = serde_json::to_vec(body).expect("serialisable");
-        self.header("Content-Type", "application/json").send_bytes(&bytes)
+        self.header("Content-Type", "application/json")
+            .send_bytes(&bytes)
     }
 
     pub fn send_bytes(self, body: &[u8]) -> Resp {
-        let mut req = self.app.agent.request(&self.method, &format!("{}{}", self.app.base_url, self.path));
+        let mut req = self
+            .app
+            .agent
+            .request(&self.method, &format!("{}{}", self.app.base_url, self.path));
         for (k, v) in &self.headers {
             req = req.set(k, v);
         }
-        let result = if body.is_empty() && matches!(self.method.as_str(), "GET" | "HEAD" | "DELETE" | "OPTIONS") {
+        let result = if body.is_empty()
+            && matches!(self.method.as_str(), "GET" | "HEAD" | "DELETE" | "OPTIONS")
+        {
             req.call()
         } else {
             req.send_bytes(body)
@@ -245,18 +275,35 @@ impl<'a> Req<'a> {
             .headers_names()
             .into_iter()
             .flat_map(|n| {
-                response.all(&n).into_iter().map(|v| (n.clone(), v.to_string())).collect::<Vec<_>>()
+                response
+                    .all(&n)
+                    .into_iter()
+                    .map(|v| (n.clone(), v.to_string()))
+                    .collect::<Vec<_>>()
             })
             .collect();
         let mut body = Vec::new();
-        response.into_reader().take(256 << 20).read_to_end(&mut body).expect("body reads");
-        Resp { status, headers, body }
+        response
+            .into_reader()
+            .take(256 << 20)
+            .read_to_end(&mut body)
+            .expect("body reads");
+        Resp {
+            status,
+            headers,
+            body,
+        }
     }
 }
 
 impl TestApp {
     pub fn request(&self, method: &str, path: &str) -> Req<'_> {
-        Req { app: self, method: method.into(), path: path.into(), headers: Vec::new() }
+        Req {
+            app: self,
+            method: method.into(),
+            path: path.into(),
+            headers: Vec::new(),
+        }
     }
 
     pub fn get(&self, path: &str) -> Req<'_> {

@@ -1,0 +1,21 @@
+//! Every route this component serves. `docs/openapi.json` documents exactly
+//! these (a unit test checks it), and spin.toml routes their prefixes here.
+
+use edge::{Method, Route, Router};
+
+use crate::handlers::{auth, docs, health, info, keys};
+
+pub static ROUTES: &[Route] = &[
+    Route::new(Method::Get, "/health", health::health),
+    Route::new(Method::Get, "/openapi.json", docs::openapi),
+    Route::new(Method::Post, "/auth/register", auth::register),
+    Route::new(Method::Post, "/auth/login", auth::login),
+    Route::new(Method::Post, "/auth/logout", auth::logout),
+    Route::new(Method::Get, "/auth/me", auth::me),
+    Route::new(Method::Post, "/api/keys", keys::create),
+    Route::new(Method::Get, "/api/keys", keys::list),
+    Route::new(Method::Delete, "/api/keys/:id", keys::revoke),
+    Route::new(Method::Get, "/api/v1/info", info::info),
+];
+
+pub static ROUTER: Router = Router::new(ROUTES);

@@ -1,0 +1,161 @@
+//! Per-minute request budgets, counted with atomic key-value increments
+//! (`wasi:keyvalue/atomics.increment` on the store `default`), so any number
+//! of instances on any number of machines count into the same counter
+//! without a read-then-write race.
+//!
+//! A counter's key is `rl:<what>:<id>:<minute>`, where `<minute>` is unix
+//! seconds / 60. The first request of a minute deletes the counter of the
+//! minute before, so counters do not pile up.
+
+use spin_sdk::wit::wasi::keyvalue::{atomics, store};
+
+use crate::config::Limits;
+use crate::identity::{AuthError, RateLimit};
+
+/// The key-value store holding the counters.
+pub const STORE: &str = "default";
+/// Length of a window in seconds.
+pub const WINDOW_SECS: u64 = 60;
+
+/// What a counter counts.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Counter {
+    /// One API key or one session (`rl:cred:<key id or jti>`).
+    Credential(String),
+    /// One user across all their credentials (`rl:user:<user id>`).
+    User(String),
+}
+
+impl Counter {
+    fn key(&self, window: u64) -> String {
+        match self {
+            Counter::Credential(id) => format!("rl:cred:{id}:{window}"),
+            Counter::User(id) => format!("rl:user:{id}:{window}"),
+        }
+    }
+
+    fn limit(&self, limits: &Limits) -> u32 {
+        match self {
+            Counter::Credential(_) => limits.per_credential,
+            Counter::User(_) => limits.per_user,
+        }
+    }
+}
+
+/// The window `now` falls in, and when it ends (unix seconds).
+pub fn window(now_secs: u64) -> (u64, u64) {
+    let index = now_secs / WINDOW_SECS;
+    (index, (index + 1) * WINDOW_SECS)
+}
+
+/// The budget after `count` requests in a window ending at `reset`, and
+/// whether this request went over it.
+pub fn budget(count: i64, limit: u32, reset: u64) -> (RateLimit, bool) {
+    let used = u64::try_from(count).unwrap_or(0);
+    let remaining = u64::from(limit).saturating_sub(used);
+    (
+        RateLimit {
+            limit,
+            remaining: u32::try_from(remaining).unwrap_or(u32::MAX),
+            reset,
+        },
+        used > u64::from(limit),
+    )
+}
+
+/// Counts this request on every counter. Returns the tightest budget, or
+/// `rate-limited` with the budget that was exceeded.
+pub fn count(
+    counters: &[Counter],
+    limits: &Limits,
+    now_secs: u64,
+    request_id: &str,
+) -> Result<RateLimit, AuthError> {
+    let bucket = store::open(STORE)
+        .map_err(|e| AuthError::Internal(format!("opening key-value store {STORE}: {e:?}")))?;
+    let (index, reset) = window(now_secs);
+    let mut tightest: Option<RateLimit> = None;
+    for counter in counters {
+        let key = counter.key(index);
+        let n = atomics::increment(&bucket, &key, 1)
+            .map_err(|e| AuthError::Internal(format!("incrementing {key}: {e:?}")))?;
+        if n == 1 {
+            let previous = counter.key(index.saturating_sub(1));
+            if let Err(e) = bucket.delete(&previous) {
+                // Only housekeeping: the request is still counted correctly.
+                edge::log(
+                    request_id,
+                    format!("identity: could not delete old counter {previous}: {e:?}"),
+                );
+            }
+        }
+        let (state, over) = budget(n, counter.limit(limits), reset);
+        if over {
+            return Err(AuthError::RateLimited(state));
+        }
+        if tightest.is_none_or(|t| state.remaining < t.remaining) {
+            tightest = Some(state);
+        }
+    }
+    tightest.ok_or_else(|| AuthError::Internal("no rate-limit counter".into()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn windows_are_whole_minutes() {
+        assert_eq!(window(1_700_000_000), (28_333_333, 1_700_000_040));
+        assert_eq!(window(1_700_000_040), (28_333_334, 1_700_000_100));
+    }
+
+    #[test]
+    fn the_budget_counts_down_and_the_request_after_the_limit_is_over() {
+        assert_eq!(
+            budget(1, 5, 60),
+            (
+                RateLimit {
+                    limit: 5,
+                    remaining: 4,
+                    reset: 60
+                },
+                false
+            )
+        );
+        assert_eq!(
+            budget(5, 5, 60),
+            (
+                RateLimit {
+                    limit: 5,
+                    remaining: 0,
+                    reset: 60
+                },
+                false
+            )
+        );
+        assert_eq!(
+            budget(6, 5, 60),
+            (
+                RateLimit {
+                    limit: 5,
+                    remaining: 0,
+                    reset: 60
+                },
+                true
+            )
+        );
+    }
+
+    #[test]
+    fn counters_of_different_kinds_never_share_a_key() {
+        assert_ne!(
+            Counter::Credential("a".into()).key(1),
+            Counter::User("a".into()).key(1)
+        );
+        assert_ne!(
+            Counter::User("a".into()).key(1),
+            Counter::User("a".into()).key(2)
+        );
+    }
+}

@@ -1,0 +1,156 @@
+//! SQLite helpers shared by components (Spin's database `default`): one
+//! transaction per state change, errors propagated with `?` and mapped to
+//! [`ApiError`], unique-constraint violations turned into 409s by the caller,
+//! row access that fails loudly instead of defaulting, and the audit log.
+//!
+//! This module calls Spin's host (`fermyon:spin/sqlite@2.0.0`); the pure
+//! parts of the crate do not depend on it.
+
+pub use spin_sdk::sqlite::{Connection, QueryResult, RowResult, Value};
+
+use crate::error::ApiError;
+
+/// Opens the database `default`.
+pub fn open() -> Result<Connection, ApiError> {
+    Connection::open_default().map_err(|e| ApiError::internal(format!("opening database: {e}")))
+}
+
+/// A failed statement, with what we were doing.
+#[derive(Debug)]
+pub struct DbError {
+    pub context: &'static str,
+    pub error: spin_sdk::sqlite::Error,
+}
+
+impl DbError {
+    /// Whether the statement broke a UNIQUE (or PRIMARY KEY) constraint.
+    pub fn is_unique_violation(&self) -> bool {
+        matches!(&self.error, spin_sdk::sqlite::Error::Io(msg) if msg.contains("UNIQUE constraint failed"))
+    }
+}
+
+impl std::fmt::Display for DbError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}: {}", self.context, self.error)
+    }
+}
+
+impl From<DbError> for ApiError {
+    fn from(e: DbError) -> Self {
+        ApiError::internal(e)
+    }
+}
+
+/// Runs one statement. `context` says what it was for, in the log.
+pub fn execute(
+    db: &Connection,
+    context: &'static str,
+    sql: &str,
+    params: &[Value],
+) -> Result<QueryResult, DbError> {
+    db.execute(sql, params)
+        .map_err(|error| DbError { context, error })
+}
+
+/// Runs `work` inside `BEGIN IMMEDIATE … COMMIT` (the write lock is taken
+/// up front, so concurrent writers queue instead of failing to upgrade).
+/// Any error rolls back; the error is returned as it was.
+pub fn transaction<T>(
+    db: &Connection,
+    work: impl FnOnce(&Connection) -> Result<T, ApiError>,
+) -> Result<T, ApiError> {
+    execute(db, "beginning transaction", "BEGIN IMMEDIATE", &[])?;
+    match work(db) {
+        Ok(value) => {
+            if let Err(e) = execute(db, "committing transaction", "COMMIT", &[]) {
+                rollback(db);
+                return Err(e.into());
+            }
+            Ok(value)
+        }
+        Err(e) => {
+            rollback(db);
+            Err(e)
+        }
+    }
+}
+
+fn rollback(db: &Connection) {
+    // The transaction is already failing; a failed rollback (e.g. nothing to
+    // roll back) is logged but must not replace the original error.
+    if let Err(e) = execute(db, "rolling back transaction", "ROLLBACK", &[]) {
+        eprintln!("sqlite: {e}");
+    }
+}
+
+/// Text column `index`, or an internal error naming it.
+pub fn text(row: &RowResult, index: usize, column: &str) -> Result<String, ApiError> {
+    row.get::<&str>(index)
+        .map(str::to_owned)
+        .ok_or_else(|| ApiError::internal(format!("column {column} is not text")))
+}
+
+/// Nullable text column.
+pub fn opt_text(row: &RowResult, index: usize, column: &str) -> Result<Option<String>, ApiError> {
+    match row.values.get(index) {
+        Some(Value::Null) => Ok(None),
+        _ => text(row, index, column).map(Some),
+    }
+}
+
+/// Integer column.
+pub fn int(row: &RowResult, index: usize, column: &str) -> Result<i64, ApiError> {
+    row.get::<i64>(index)
+        .ok_or_else(|| ApiError::internal(format!("column {column} is not an integer")))
+}
+
+/// Nullable integer column.
+pub fn opt_int(row: &RowResult, index: usize, column: &str) -> Result<Option<i64>, ApiError> {
+    match row.values.get(index) {
+        Some(Value::Null) => Ok(None),
+        _ => int(row, index, column).map(Some),
+    }
+}
+
+/// `Some(text)` or NULL.
+pub fn nullable_text(value: Option<&str>) -> Value {
+    value.map_or(Value::Null, |v| Value::Text(v.to_owned()))
+}
+
+/// One audit-log entry (a state change and who made it).
+#[derive(Debug, Clone)]
+pub struct AuditEntry<'a> {
+    pub team_id: Option<&'a str>,
+    pub user_id: Option<&'a str>,
+    /// Dotted verb: `user.register`, `api_key.revoke`.
+    pub action: &'static str,
+    pub target_type: &'static str,
+    pub target_id: &'a str,
+    /// Action-specific facts; never secrets.
+    pub details: serde_json::Value,
+    pub request_id: &'a str,
+}
+
+const INSERT_AUDIT: &str = "\
+    INSERT INTO audit_log (team_id, user_id, action, target_type, target_id, details, request_id, created_at) \
+    VALUES (?, ?, ?, ?, ?, ?, ?, ?)";
+
+/// Appends an entry to `audit_log`; call it inside the state change's transaction.
+pub fn audit(db: &Connection, entry: &AuditEntry<'_>) -> Result<(), ApiError> {
+    execute(
+        db,
+        "inserting audit entry",
+        INSERT_AUDIT,
+        &[
+            nullable_text(entry.team_id),
+            nullable_text(entry.user_id),
+            Value::Text(entry.action.to_owned()),
+            Value::Text(entry.target_type.to_owned()),
+            Value::Text(entry.target_id.to_owned()),
+            Value::Text(entry.details.to_string()),
+            Value::Text(entry.request_id.to_owned()),
+            Value::Integer(crate::time::now_ms()),
+        ],
+    )?;
+    Ok(())
+}

@@ -1,0 +1,127 @@
+//! Import-side bindings for `browser-cloud:platform` (the root `wit/`),
+//! generated once here for the `http-service` world and shared by every
+//! HTTP component, with helpers that map them onto [`edge`] types.
+//!
+//! An HTTP component authenticates a request with one call:
+//!
+//! ```text
+//! fn list_keys(ctx: &mut edge::Ctx) -> Result<edge::Response, edge::ApiError> {
+//!     let caller = platform_bindings::authenticate(ctx)?;   // 401 / 429 mapped, rate-limit headers recorded
+//!     platform_bindings::require_scope(&caller, "keys:read")?; // 403 if the credential lacks it
+//!     // ... queries scoped to caller.user_id / caller.team_id
+//! }
+//! ```
+//!
+//! and, in `spin.toml`, plugs the provider in:
+//!
+//! ```toml
+//! [component.my-component]
+//! dependencies_inherit_configuration = true
+//! [component.my-component.dependencies]
+//! "browser-cloud:platform/identity" = { path = "target/wasm32-wasip2/release/identity.wasm" }
+//! ```
+
+wit_bindgen::generate!({
+    world: "http-service",
+    path: "../../wit",
+    additional_derives: [PartialEq, Eq],
+});
+
+pub use browser_cloud::platform::identity::{
+    self, AuthError, CredentialKind, Principal, RateLimit, TeamRole,
+};
+
+use edge::{ApiError, Ctx};
+
+/// Headers the identity provider reads; only these cross the boundary.
+const CREDENTIAL_HEADERS: &[&str] = &["authorization", "x-api-key"];
+
+/// Authenticates the request through the `identity` dependency. On success
+/// the caller's rate-limit state is recorded on `ctx`, so the response
+/// carries `X-RateLimit-*`; on failure the error is already the right
+/// 401 / 429 / 500.
+pub fn authenticate(ctx: &mut Ctx) -> Result<Principal, ApiError> {
+    let mut headers: Vec<(String, String)> = ctx
+        .request
+        .headers
+        .iter()
+        .filter(|(name, _)| CREDENTIAL_HEADERS.contains(&name.as_str()))
+        .cloned()
+        .collect();
+    headers.push(("x-request-id".into(), ctx.request_id.clone()));
+    match identity::authenticate(&headers) {
+        Ok(principal) => {
+            ctx.set_rate_limit(edge_rate_limit(principal.rate_limit));
+            Ok(principal)
+        }
+        Err(e) => Err(auth_error(e)),
+    }
+}
+
+/// The edge's copy of the WIT rate-limit record.
+pub fn edge_rate_limit(r: RateLimit) -> edge::RateLimit {
+    edge::RateLimit {
+        limit: r.limit,
+        remaining: r.remaining,
+        reset: r.reset,
+    }
+}
+
+/// Maps the provider's error onto the API's one error type.
+pub fn auth_error(e: AuthError) -> ApiError {
+    match e {
+        AuthError::Missing => ApiError::unauthorized(
+            "missing_credentials",
+            "Authenticate with Authorization: Bearer <token or API key>, or X-Api-Key: bgx_…",
+        ),
+        AuthError::Malformed(why) => ApiError::unauthorized("malformed_credentials", why),
+        AuthError::Invalid => {
+            ApiError::unauthorized("invalid_credentials", "The credential is not valid")
+        }
+        AuthError::Expired => {
+            ApiError::unauthorized("credentials_expired", "The credential has expired")
+        }
+        AuthError::Revoked => {
+            ApiError::unauthorized("credentials_revoked", "The credential has been revoked")
+        }
+        AuthError::RateLimited(state) => ApiError::RateLimited(edge_rate_limit(state)),
+        AuthError::Internal(detail) => ApiError::internal(format!("identity provider: {detail}")),
+    }
+}
+
+/// 403 unless one of the principal's scopes grants `wanted` (`*`, `keys:*`
+/// and `keys:write` all grant `keys:write`).
+pub fn require_scope(principal: &Principal, wanted: &str) -> Result<(), ApiError> {
+    let wanted_scope = edge::domain::Scope::parse("scope", wanted)
+        .map_err(|e| ApiError::internal(format!("bad scope in code: {e}")))?;
+    let granted = principal.scopes.iter().any(|held| {
+        edge::domain::Scope::parse("scope", held).is_ok_and(|s| s.grants(&wanted_scope))
+    });
+    if granted {
+        Ok(())
+    } else {
+        Err(ApiError::forbidden(
+            "insufficient_scope",
+            format!("This credential lacks the scope {wanted:?}"),
+        ))
+    }
+}
+
+/// The API / column name of a credential kind.
+pub fn credential_kind_str(kind: CredentialKind) -> &'static str {
+    match kind {
+        CredentialKind::Jwt => "jwt",
+        CredentialKind::DesktopKey => "desktop",
+        CredentialKind::ExtensionKey => "extension",
+    }
+}
+
+/// The API / column name of a team role.
+pub fn team_role_str(role: TeamRole) -> &'static str {
+    match role {
+        TeamRole::Owner => "owner",
+        TeamRole::Admin => "admin",
+        TeamRole::Member => "member",
+        TeamRole::Viewer => "viewer",
+    }
+}
