@@ -6,14 +6,25 @@ use std::path::PathBuf;
 use std::process::Command;
 
 fn main() {
-    let manifest_dir = PathBuf::from(std::env::var_os("CARGO_MANIFEST_DIR").expect("cargo sets CARGO_MANIFEST_DIR"));
+    let manifest_dir = PathBuf::from(
+        std::env::var_os("CARGO_MANIFEST_DIR").expect("cargo sets CARGO_MANIFEST_DIR"),
+    );
     let adapter = manifest_dir.join("deny-adapter");
     let out_dir = PathBuf::from(std::env::var_os("OUT_DIR").expect("cargo sets OUT_DIR"));
     println!("cargo:rerun-if-changed={}", adapter.join("src").display());
-    println!("cargo:rerun-if-changed={}", adapter.join("Cargo.toml").display());
-    println!("cargo:rerun-if-changed={}", adapter.join("Cargo.lock").display());
+    println!(
+        "cargo:rerun-if-changed={}",
+        adapter.join("Cargo.toml").display()
+    );
+    println!(
+        "cargo:rerun-if-changed={}",
+        adapter.join("Cargo.lock").display()
+    );
     println!("cargo:rerun-if-changed={}", adapter.join("wit").display());
-    println!("cargo:rerun-if-changed={}", manifest_dir.join("wit").display());
+    println!(
+        "cargo:rerun-if-changed={}",
+        manifest_dir.join("wit").display()
+    );
 
     let target_dir = out_dir.join("deny-adapter-target");
     let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
@@ -38,7 +49,9 @@ fn main() {
             cmd.env_remove(&key);
         }
     }
-    let status = cmd.status().expect("cannot run cargo to build the deny adapter");
+    let status = cmd
+        .status()
+        .expect("cannot run cargo to build the deny adapter");
     if !status.success() {
         panic!(
             "building crates/runner/deny-adapter for wasm32-wasip2 failed (is the target installed? `rustup target add wasm32-wasip2`)"

@@ -19,10 +19,18 @@ use wasmtime::Engine;
 use wasmtime::component::Linker;
 use wasmtime_wasi_http::p2::bindings::ProxyPre;
 
+/// `--state-dir`: absent, empty (no state directory: stores in memory), or a path.
+pub enum StateDir {
+    Default,
+    Unset,
+    Provided(PathBuf),
+}
+
 pub struct UpOptions {
     pub manifest: PathBuf,
-    pub state_dir: Option<PathBuf>,
+    pub state_dir: StateDir,
     pub sqlite: Vec<String>,
+    pub key_values: Vec<(String, String)>,
     pub variables: Vec<(String, String)>,
     pub runtime_config: Option<PathBuf>,
     pub component_ids: Vec<String>,
@@ -30,12 +38,16 @@ pub struct UpOptions {
 
 pub struct LoadedComponent {
     pub pre: ProxyPre<RequestState>,
+    /// The manifest's `description`, listed under the component's routes at start-up.
+    pub description: String,
     pub grants: Arc<Grants>,
     pub environment: Vec<(String, String)>,
 }
 
 pub struct App {
     pub engine: Engine,
+    /// The body of `/.well-known/spin/info`.
+    pub info: bytes::Bytes,
     pub router: Router,
     pub components: HashMap<String, Arc<LoadedComponent>>,
     pub limits: Limits,
@@ -43,8 +55,14 @@ pub struct App {
 
 /// `-f` may name the manifest or the directory holding `spin.toml`.
 pub fn resolve_manifest_path(from: Option<&Path>) -> Result<PathBuf> {
-    let path = from.map(Path::to_path_buf).unwrap_or_else(|| PathBuf::from("spin.toml"));
-    let path = if path.is_dir() { path.join("spin.toml") } else { path };
+    let path = from
+        .map(Path::to_path_buf)
+        .unwrap_or_else(|| PathBuf::from("spin.toml"));
+    let path = if path.is_dir() {
+        path.join("spin.toml")
+    } else {
+        path
+    };
     if !path.is_file() {
         bail!("manifest file {} not found", path.display());
     }
@@ -54,25 +72,68 @@ pub fn resolve_manifest_path(from: Option<&Path>) -> Result<PathBuf> {
 impl App {
     pub fn load(opts: &UpOptions, engine: Engine, limits: Limits) -> Result<Self> {
         let manifest = Manifest::load(&opts.manifest)?;
-        let base = opts.manifest.parent().map(Path::to_path_buf).unwrap_or_default();
-        let base = if base.as_os_str().is_empty() { PathBuf::from(".") } else { base };
-        let variables = AppVariables::resolve(&manifest.variables, &opts.variables, |k| std::env::var(k).ok())?;
+        let base = opts
+            .manifest
+            .parent()
+            .map(Path::to_path_buf)
+            .unwrap_or_default();
+        let base = if base.as_os_str().is_empty() {
+            PathBuf::from(".")
+        } else {
+            base
+        };
+        let variables = AppVariables::resolve(&manifest.variables, &opts.variables, |k| {
+            std::env::var(k).ok()
+        })?;
 
         for id in &opts.component_ids {
             if !manifest.components.contains_key(id) {
-                bail!("--component-id {id:?}: no such component in {}", opts.manifest.display());
+                bail!(
+                    "--component-id {id:?}: no such component in {}",
+                    opts.manifest.display()
+                );
             }
         }
-        let selected = |id: &str| opts.component_ids.is_empty() || opts.component_ids.iter().any(|c| c == id);
+        let selected =
+            |id: &str| opts.component_ids.is_empty() || opts.component_ids.iter().any(|c| c == id);
         let triggers = manifest.http_triggers()?;
 
-        let state_dir = opts.state_dir.clone().unwrap_or_else(|| base.join(".spin"));
         let runtime = match &opts.runtime_config {
             Some(p) => RuntimeConfig::load(p)?,
             None => RuntimeConfig::default(),
         };
-        let stores = Arc::new(open_stores(&runtime, &state_dir)?);
+        // Spin's order: the flag, then the runtime config's `state_dir`, then `.spin` beside
+        // the manifest. A given path is made absolute against the current directory.
+        let state_dir = match (&opts.state_dir, &runtime.state_dir) {
+            (StateDir::Provided(p), _) | (StateDir::Default, Some(Some(p))) => Some(
+                std::path::absolute(p)
+                    .with_context(|| format!("state directory {}", p.display()))?,
+            ),
+            (StateDir::Unset, _) | (StateDir::Default, Some(None)) => None,
+            (StateDir::Default, None) => Some(base.join(".spin")),
+        };
+        let stores = Arc::new(open_stores(&runtime, state_dir.as_deref())?);
         run_sqlite_statements(&stores, &opts.sqlite)?;
+        set_initial_key_values(&stores, &opts.key_values)?;
+        // Spin's start-up summary (on stderr), for default stores some component uses.
+        let uses = |f: fn(&crate::manifest::Component) -> &Vec<String>| {
+            manifest
+                .components
+                .values()
+                .any(|c| f(c).iter().any(|l| l == "default"))
+        };
+        if uses(|c| &c.key_value_stores) {
+            eprintln!(
+                "Storing default key-value data to {}.",
+                stores.key_value["default"].summary("store")
+            );
+        }
+        if uses(|c| &c.sqlite_databases) {
+            eprintln!(
+                "Storing default SQLite data to {}.",
+                stores.databases["default"].summary("database")
+            );
+        }
 
         let mut linker = Linker::<RequestState>::new(&engine);
         crate::host::add_to_linker(&mut linker)?;
@@ -87,12 +148,16 @@ impl App {
             let component = &manifest.components[id];
             for label in &component.sqlite_databases {
                 if !stores.databases.contains_key(label) {
-                    bail!("component {id:?}: sqlite_databases names {label:?}, which is neither \"default\" nor defined in the runtime config");
+                    bail!(
+                        "component {id:?}: sqlite_databases names {label:?}, which is neither \"default\" nor defined in the runtime config"
+                    );
                 }
             }
             for label in &component.key_value_stores {
                 if !stores.key_value.contains_key(label) {
-                    bail!("component {id:?}: key_value_stores names {label:?}, which is neither \"default\" nor defined in the runtime config");
+                    bail!(
+                        "component {id:?}: key_value_stores names {label:?}, which is neither \"default\" nor defined in the runtime config"
+                    );
                 }
             }
             if !component.files.is_empty() {
@@ -114,11 +179,16 @@ impl App {
                 .with_context(|| format!("component {id:?}: field `allowed_outbound_hosts`"))?;
             let grants = Arc::new(Grants {
                 component_id: id.to_string(),
-                databases: component.sqlite_databases.iter().cloned().collect::<HashSet<_>>(),
+                databases: component
+                    .sqlite_databases
+                    .iter()
+                    .cloned()
+                    .collect::<HashSet<_>>(),
                 key_value_stores: component.key_value_stores.iter().cloned().collect(),
                 variables: ComponentVariables::new(&component.variables, &variables)
                     .with_context(|| format!("component {id:?}"))?,
-                outbound: AllowedHosts::parse(&hosts).with_context(|| format!("component {id:?}"))?,
+                outbound: AllowedHosts::parse(&hosts)
+                    .with_context(|| format!("component {id:?}"))?,
                 stores: stores.clone(),
             });
 
@@ -129,35 +199,96 @@ impl App {
             let pre = linker
                 .instantiate_pre(&compiled)
                 .map_err(anyhow::Error::from)
-                .with_context(|| format!("component {id:?} cannot be instantiated by this runner"))?;
-            let pre = ProxyPre::new(pre).map_err(anyhow::Error::from).with_context(|| {
-                format!("component {id:?} does not export wasi:http/incoming-handler@0.2.x")
-            })?;
+                .with_context(|| {
+                    format!("component {id:?} cannot be instantiated by this runner")
+                })?;
+            let pre = ProxyPre::new(pre)
+                .map_err(anyhow::Error::from)
+                .with_context(|| {
+                    format!("component {id:?} does not export wasi:http/incoming-handler@0.2.x")
+                })?;
             tracing::info!(component = id, "ready in {:?}", started.elapsed());
-            let environment = component.environment.iter().map(|(k, v)| (k.clone(), v.clone())).collect();
-            components.insert(id.to_string(), Arc::new(LoadedComponent { pre, grants, environment }));
+            let environment = component
+                .environment
+                .iter()
+                .map(|(k, v)| (k.clone(), v.clone()))
+                .collect();
+            components.insert(
+                id.to_string(),
+                Arc::new(LoadedComponent {
+                    pre,
+                    description: component.description.clone(),
+                    grants,
+                    environment,
+                }),
+            );
         }
 
         let routes = triggers
             .iter()
             .filter(|t| selected(&t.component))
             .filter_map(|t| t.route.as_deref().map(|r| (t.component.as_str(), r)));
-        let router = Router::build(routes)?;
-        Ok(Self { engine, router, components, limits })
+        let (router, duplicates) = Router::build(routes)?;
+        if !duplicates.is_empty() {
+            tracing::error!(
+                "The following component routes are duplicates and will never be used:"
+            );
+            for d in &duplicates {
+                tracing::error!(
+                    "  {}: {} (duplicate of {})",
+                    d.replaced,
+                    d.route,
+                    d.effective
+                );
+            }
+        }
+        if router.contains_reserved_route() {
+            tracing::error!(
+                "Routes under {} are handled by the Spin runtime and will never be reached",
+                crate::routes::WELL_KNOWN_PREFIX
+            );
+        }
+        let info = app_info(&manifest)?;
+        Ok(Self {
+            engine,
+            info,
+            router,
+            components,
+            limits,
+        })
     }
+}
+
+/// What Spin answers on `/.well-known/spin/info`: the app's name and, if set, its version.
+fn app_info(manifest: &Manifest) -> Result<bytes::Bytes> {
+    let mut info = serde_json::Map::new();
+    info.insert("name".into(), manifest.application.name.clone().into());
+    if !manifest.application.version.is_empty() {
+        info.insert(
+            "version".into(),
+            manifest.application.version.clone().into(),
+        );
+    }
+    Ok(serde_json::to_vec_pretty(&info)?.into())
 }
 
 /// Reads a component's wasm and composes its dependencies into it.
 fn load_component_bytes(manifest: &Manifest, id: &str, base: &Path) -> Result<Vec<u8>> {
     let component = &manifest.components[id];
     let source = component.local_source(id, base)?;
-    let bytes = std::fs::read(&source.0)
-        .with_context(|| format!("component {id:?}: cannot read source file {}", source.0.display()))?;
+    let bytes = std::fs::read(&source.0).with_context(|| {
+        format!(
+            "component {id:?}: cannot read source file {}",
+            source.0.display()
+        )
+    })?;
     let mut deps = Vec::new();
     for (name, dep) in &component.dependencies {
         let at = format!("component {id:?}: dependency {name:?}");
         let Dependency::Table(table) = dep else {
-            bail!("{at}: registry dependencies are not supported by this runner; use `path` or `component`");
+            bail!(
+                "{at}: registry dependencies are not supported by this runner; use `path` or `component`"
+            );
         };
         let (bytes, export) = if let Some(path) = &table.path {
             let path = base.join(path);
@@ -166,7 +297,9 @@ fn load_component_bytes(manifest: &Manifest, id: &str, base: &Path) -> Result<Ve
             (bytes, table.export.clone())
         } else if let Some(other) = &table.component {
             let Some(target) = manifest.components.get(other) else {
-                bail!("{at}: field `component` names {other:?}, which is not a component of this app");
+                bail!(
+                    "{at}: field `component` names {other:?}, which is not a component of this app"
+                );
             };
             let path = target.local_source(other, base)?.0;
             let bytes = std::fs::read(&path)
@@ -175,37 +308,62 @@ fn load_component_bytes(manifest: &Manifest, id: &str, base: &Path) -> Result<Ve
         } else {
             bail!("{at}: only `path` and `component` dependencies are supported by this runner");
         };
-        deps.push(DependencySource { name: name.clone(), bytes, export, inherit: component.inherit_for(dep) });
+        deps.push(DependencySource {
+            name: name.clone(),
+            bytes,
+            export,
+            inherit: component.inherit_for(dep),
+        });
     }
     compose(id, bytes, deps)
 }
 
-fn open_stores(runtime: &RuntimeConfig, state_dir: &Path) -> Result<Stores> {
+fn open_stores(runtime: &RuntimeConfig, state_dir: Option<&Path>) -> Result<Stores> {
     let mut stores = Stores::default();
-    let location = |label: &str, path: &Option<PathBuf>| match path {
+    let kv_location = |label: &str, path: &Option<PathBuf>| match path {
         Some(p) => Location::File(p.clone()),
-        None => Location::Memory(format!("runner-{}-{label}-{}", std::process::id(), rand_suffix())),
+        None => Location::Memory(format!(
+            "runner-{}-{label}-{}",
+            std::process::id(),
+            rand_suffix()
+        )),
     };
-    let default_db = runtime
-        .sqlite_databases
-        .get("default")
-        .map(|p| location("default", p))
-        .unwrap_or_else(|| Location::File(state_dir.join("sqlite_db.db")));
-    stores.databases.insert("default".into(), Arc::new(sqlite_pool(default_db)?));
+    let db_location = |path: &Option<PathBuf>| match path {
+        Some(p) => Location::File(p.clone()),
+        None => Location::PrivateMemory,
+    };
+    let default_db = match runtime.sqlite_databases.get("default") {
+        Some(p) => db_location(p),
+        None => db_location(&state_dir.map(|d| d.join("sqlite_db.db"))),
+    };
+    let attach = |label: &str| runtime.allow_attach.contains(label);
+    stores.databases.insert(
+        "default".into(),
+        Arc::new(sqlite_pool(default_db, attach("default"))?),
+    );
     for (label, path) in &runtime.sqlite_databases {
         if label != "default" {
-            stores.databases.insert(label.clone(), Arc::new(sqlite_pool(location(label, path))?));
+            stores.databases.insert(
+                label.clone(),
+                Arc::new(sqlite_pool(db_location(path), attach(label))?),
+            );
         }
     }
-    let default_kv = runtime
-        .key_value_stores
-        .get("default")
-        .map(|p| location("kv-default", p))
-        .unwrap_or_else(|| Location::File(state_dir.join("sqlite_key_value.db")));
-    stores.key_value.insert("default".into(), Arc::new(kv_pool(default_kv)?));
+    let default_kv = match runtime.key_value_stores.get("default") {
+        Some(p) => kv_location("kv-default", p),
+        None => kv_location(
+            "kv-default",
+            &state_dir.map(|d| d.join("sqlite_key_value.db")),
+        ),
+    };
+    stores
+        .key_value
+        .insert("default".into(), Arc::new(kv_pool(default_kv)?));
     for (label, path) in &runtime.key_value_stores {
         if label != "default" {
-            stores.key_value.insert(label.clone(), Arc::new(kv_pool(location(label, path))?));
+            stores
+                .key_value
+                .insert(label.clone(), Arc::new(kv_pool(kv_location(label, path))?));
         }
     }
     Ok(stores)
@@ -216,22 +374,77 @@ fn rand_suffix() -> u64 {
     RandomState::new().hash_one(std::time::SystemTime::now())
 }
 
-/// `--sqlite "SQL"` or `--sqlite @file.sql`, run in order against the default database, as
-/// Spin does before it serves.
+/// `--sqlite`, in order, before serving, as Spin runs them: `"SQL"` is one statement on the
+/// default database; `@file` runs a file of statements on the default database, and
+/// `@file:label` on the database `label`. Relative file names are relative to the current
+/// directory.
 fn run_sqlite_statements(stores: &Stores, statements: &[String]) -> Result<()> {
-    let Some(db) = stores.databases.get("default") else {
-        return Ok(());
-    };
     for statement in statements {
-        let (sql, what) = match statement.strip_prefix('@') {
-            Some(file) => (
-                std::fs::read_to_string(file).with_context(|| format!("--sqlite @{file}: cannot read file"))?,
-                format!("--sqlite @{file}"),
-            ),
-            None => (statement.clone(), format!("--sqlite {statement:?}")),
-        };
-        db.with(|c| Ok(c.execute_batch(&sql)?))
-            .with_context(|| format!("{what} failed on {}", db.describe()))?;
+        if let Some(config) = statement.strip_prefix('@') {
+            let (file, label) = parse_file_and_label(config)?;
+            let db = stores.databases.get(label).with_context(|| {
+                format!("based on the '@{config}' a registered database named '{label}' was expected but not found.")
+            })?;
+            let sql = std::fs::read_to_string(file).with_context(|| {
+                format!("could not read file '{file}' containing sql statements")
+            })?;
+            db.with(|c| Ok(c.execute_batch(&sql)?))
+                .context("failed to execute batch statements")
+                .with_context(|| {
+                    format!("failed to execute sql against database '{label}' from file '{file}'")
+                })?;
+        } else {
+            let Some(db) = stores.databases.get("default") else {
+                continue;
+            };
+            db.with(|c| {
+                // One statement, as Spin's `query` takes it: a second one is an error.
+                let mut stmt = c.prepare(statement)?;
+                let mut rows = stmt.query([])?;
+                while rows.next()?.is_some() {}
+                Ok(())
+            })
+            .with_context(|| format!("failed to execute following sql statement against default database: '{statement}'"))?;
+        }
+    }
+    Ok(())
+}
+
+/// `@file[:label]`, with Spin's checks.
+fn parse_file_and_label(config: &str) -> Result<(&str, &str)> {
+    let config = config.trim();
+    if config.is_empty() {
+        bail!("database configuration is empty in the '@{config}' sqlite statement");
+    }
+    Ok(match config.split_once(':') {
+        Some((_, label)) if label.trim().is_empty() => {
+            bail!("database label is empty in the '@{config}' sqlite statement")
+        }
+        Some((file, _)) if file.trim().is_empty() => {
+            bail!("file path is empty in the '@{config}' sqlite statement")
+        }
+        Some((file, label)) => (file.trim(), label.trim()),
+        None => (config, "default"),
+    })
+}
+
+/// `--key-value key=value`: set in the default store before serving, as Spin does.
+fn set_initial_key_values(stores: &Stores, pairs: &[(String, String)]) -> Result<()> {
+    if pairs.is_empty() {
+        return Ok(());
+    }
+    let pool = stores
+        .key_value
+        .get("default")
+        .context("no default key-value store")?;
+    let store = crate::state::KvStore {
+        pool: pool.clone(),
+        label: "default".into(),
+    };
+    for (key, value) in pairs {
+        store
+            .set(key, value.as_bytes())
+            .context("failed to set key-value pair")?;
     }
     Ok(())
 }

@@ -17,12 +17,30 @@ const DENY_ADAPTER: &[u8] = include_bytes!(concat!(env!("OUT_DIR"), "/deny_adapt
 /// The interfaces each `inherit_configuration` key lets through (Spin's capability sets,
 /// restricted to what this runner provides).
 const CAPABILITY_SETS: &[(&str, &[&str])] = &[
-    ("allowed_outbound_hosts", &["wasi:http/outgoing-handler@0.2.6"]),
+    (
+        "allowed_outbound_hosts",
+        &["wasi:http/outgoing-handler@0.2.6"],
+    ),
     ("environment", &["wasi:cli/environment@0.2.6"]),
     ("files", &["wasi:filesystem/preopens@0.2.6"]),
-    ("key_value_stores", &["fermyon:spin/key-value@2.0.0", "wasi:keyvalue/store@0.2.0-draft2"]),
-    ("sqlite_databases", &["fermyon:spin/sqlite@2.0.0", "spin:sqlite/sqlite@3.0.0"]),
-    ("variables", &["fermyon:spin/variables@2.0.0", "wasi:config/store@0.2.0-draft-2024-09-27"]),
+    (
+        "key_value_stores",
+        &[
+            "fermyon:spin/key-value@2.0.0",
+            "wasi:keyvalue/store@0.2.0-draft2",
+        ],
+    ),
+    (
+        "sqlite_databases",
+        &["fermyon:spin/sqlite@2.0.0", "spin:sqlite/sqlite@3.0.0"],
+    ),
+    (
+        "variables",
+        &[
+            "fermyon:spin/variables@2.0.0",
+            "wasi:config/store@0.2.0-draft-2024-09-27",
+        ],
+    ),
 ];
 
 pub struct DependencySource {
@@ -36,32 +54,52 @@ pub struct DependencySource {
 #[derive(Debug, PartialEq)]
 enum DependencyName {
     Plain(String),
-    Package { package: String, interface: Option<String>, version: Option<semver::Version> },
+    Package {
+        package: String,
+        interface: Option<String>,
+        version: Option<semver::Version>,
+    },
 }
 
 impl DependencyName {
     fn parse(s: &str) -> Result<Self> {
         if !s.contains(':') {
             if s.is_empty() || s.contains('/') || s.contains('@') {
-                bail!("dependency name {s:?} is neither a plain name nor `ns:pkg[/interface][@version]`");
+                bail!(
+                    "dependency name {s:?} is neither a plain name nor `ns:pkg[/interface][@version]`"
+                );
             }
             return Ok(Self::Plain(s.to_string()));
         }
         let (rest, version) = match s.split_once('@') {
-            Some((r, v)) => (r, Some(semver::Version::parse(v).with_context(|| format!("dependency name {s:?}: bad version"))?)),
+            Some((r, v)) => (
+                r,
+                Some(
+                    semver::Version::parse(v)
+                        .with_context(|| format!("dependency name {s:?}: bad version"))?,
+                ),
+            ),
             None => (s, None),
         };
         let (package, interface) = match rest.split_once('/') {
             Some((p, i)) => (p.to_string(), Some(i.to_string())),
             None => (rest.to_string(), None),
         };
-        Ok(Self::Package { package, interface, version })
+        Ok(Self::Package {
+            package,
+            interface,
+            version,
+        })
     }
 
     fn matches_import(&self, import: &str) -> bool {
         match self {
             Self::Plain(name) => name == import,
-            Self::Package { package, interface, version } => {
+            Self::Package {
+                package,
+                interface,
+                version,
+            } => {
                 let Some((import_pkg, rest)) = import.split_once('/') else {
                     return false;
                 };
@@ -71,7 +109,9 @@ impl DependencyName {
                 };
                 import_pkg == package
                     && interface.as_deref().is_none_or(|i| i == import_iface)
-                    && version.as_ref().is_none_or(|v| import_ver.as_ref() == Some(v))
+                    && version
+                        .as_ref()
+                        .is_none_or(|v| import_ver.as_ref() == Some(v))
             }
         }
     }
@@ -90,13 +130,17 @@ pub fn compose(component_id: &str, main: Vec<u8>, deps: Vec<DependencySource>) -
     let instance = graph.instantiate(package_id);
     let imports: Vec<String> = graph.types()[world].imports.keys().cloned().collect();
 
-    let mut by_import: BTreeMap<String, Vec<(usize, NodeId, wac_graph::types::WorldId)>> = BTreeMap::new();
+    let mut by_import: BTreeMap<String, Vec<(usize, NodeId, wac_graph::types::WorldId)>> =
+        BTreeMap::new();
     for (index, dep) in deps.iter().enumerate() {
         let name = DependencyName::parse(&dep.name)
             .with_context(|| format!("component {component_id:?}"))?;
         let matched: Vec<&String> = imports.iter().filter(|i| name.matches_import(i)).collect();
         if matched.is_empty() {
-            bail!("dependency {:?} doesn't match any imports of component {component_id:?}", dep.name);
+            bail!(
+                "dependency {:?} doesn't match any imports of component {component_id:?}",
+                dep.name
+            );
         }
         let bytes = apply_deny_adapter(&dep.bytes, &dep.inherit)
             .with_context(|| format!("dependency {:?} of component {component_id:?}", dep.name))?;
@@ -104,13 +148,21 @@ pub fn compose(component_id: &str, main: Vec<u8>, deps: Vec<DependencySource>) -
             DependencyName::Plain(n) => n.clone(),
             DependencyName::Package { package, .. } => package.clone(),
         };
-        let dep_package = Package::from_bytes(&format!("{package_name}-{index}"), None, bytes, graph.types_mut())
-            .with_context(|| format!("dependency {:?} is not a valid component", dep.name))?;
+        let dep_package = Package::from_bytes(
+            &format!("{package_name}-{index}"),
+            None,
+            bytes,
+            graph.types_mut(),
+        )
+        .with_context(|| format!("dependency {:?} is not a valid component", dep.name))?;
         let dep_world = dep_package.ty();
         let dep_id = graph.register_package(dep_package)?;
         let dep_instance = graph.instantiate(dep_id);
         for import in matched {
-            by_import.entry(import.clone()).or_default().push((index, dep_instance, dep_world));
+            by_import
+                .entry(import.clone())
+                .or_default()
+                .push((index, dep_instance, dep_world));
         }
     }
 
@@ -118,15 +170,26 @@ pub fn compose(component_id: &str, main: Vec<u8>, deps: Vec<DependencySource>) -
     let mut checker = SubtypeChecker::new(&mut cache);
     for (import, sources) in by_import {
         if sources.len() > 1 {
-            let names: Vec<&str> = sources.iter().map(|(i, _, _)| deps[*i].name.as_str()).collect();
-            bail!("component {component_id:?} has dependency conflicts: import {import:?} satisfied by {names:?}");
+            let names: Vec<&str> = sources
+                .iter()
+                .map(|(i, _, _)| deps[*i].name.as_str())
+                .collect();
+            bail!(
+                "component {component_id:?} has dependency conflicts: import {import:?} satisfied by {names:?}"
+            );
         }
         let (index, dep_instance, dep_world) = sources[0];
         let dep = &deps[index];
         let export_name = dep.export.clone().unwrap_or_else(|| import.clone());
-        let export_ty = *graph.types()[dep_world].exports.get(&export_name).ok_or_else(|| {
-            anyhow!("dependency {:?} doesn't export {export_name:?} to satisfy import {import:?}", dep.name)
-        })?;
+        let export_ty = *graph.types()[dep_world]
+            .exports
+            .get(&export_name)
+            .ok_or_else(|| {
+                anyhow!(
+                    "dependency {:?} doesn't export {export_name:?} to satisfy import {import:?}",
+                    dep.name
+                )
+            })?;
         let import_ty = *graph.types()[world]
             .imports
             .get(&import)
@@ -140,7 +203,12 @@ pub fn compose(component_id: &str, main: Vec<u8>, deps: Vec<DependencySource>) -
         graph.set_instantiation_argument(instance, &import, export)?;
     }
 
-    for name in graph.types()[world].exports.keys().cloned().collect::<Vec<_>>() {
+    for name in graph.types()[world]
+        .exports
+        .keys()
+        .cloned()
+        .collect::<Vec<_>>()
+    {
         let export = graph.alias_instance_export(instance, &name)?;
         graph.export(export, &name)?;
     }
@@ -169,7 +237,8 @@ fn apply_deny_adapter(source: &[u8], inherit: &InheritConfiguration) -> Result<V
     let dep = Package::from_bytes("dependency", None, source.to_vec(), graph.types_mut())?;
     let dep_world = dep.ty();
     let dep_id = graph.register_package(dep)?;
-    let adapter = Package::from_bytes("runner-deny-adapter", None, DENY_ADAPTER, graph.types_mut())?;
+    let adapter =
+        Package::from_bytes("runner-deny-adapter", None, DENY_ADAPTER, graph.types_mut())?;
     let adapter_world = adapter.ty();
     let adapter_id = graph.register_package(adapter)?;
     let socket = graph.instantiate(dep_id);
@@ -182,17 +251,16 @@ fn apply_deny_adapter(source: &[u8], inherit: &InheritConfiguration) -> Result<V
             continue;
         }
         let imports = &graph.types()[dep_world].imports;
-        let socket_import = imports
-            .get(name)
-            .map(|ty| (name.clone(), *ty))
-            .or_else(|| {
-                imports
-                    .iter()
-                    .find(|(import, _)| are_semver_compatible(name, import))
-                    .map(|(import, ty)| (import.clone(), *ty))
-            });
+        let socket_import = imports.get(name).map(|ty| (name.clone(), *ty)).or_else(|| {
+            imports
+                .iter()
+                .find(|(import, _)| are_semver_compatible(name, import))
+                .map(|(import, ty)| (import.clone(), *ty))
+        });
         if let Some((import, socket_ty)) = socket_import
-            && checker.is_subtype(*plug_ty, graph.types(), socket_ty, graph.types()).is_ok()
+            && checker
+                .is_subtype(*plug_ty, graph.types(), socket_ty, graph.types())
+                .is_ok()
         {
             plugs.push((name.clone(), import));
         }
@@ -205,7 +273,12 @@ fn apply_deny_adapter(source: &[u8], inherit: &InheritConfiguration) -> Result<V
         let export = graph.alias_instance_export(plug, &plug_name)?;
         graph.set_instantiation_argument(socket, &import, export)?;
     }
-    for name in graph.types()[dep_world].exports.keys().cloned().collect::<Vec<_>>() {
+    for name in graph.types()[dep_world]
+        .exports
+        .keys()
+        .cloned()
+        .collect::<Vec<_>>()
+    {
         let export = graph.alias_instance_export(socket, &name)?;
         graph.export(export, &name)?;
     }
@@ -226,7 +299,10 @@ mod tests {
             ("foo-bar", "foo-bar"),
         ];
         for (dep, import) in yes {
-            assert!(DependencyName::parse(dep).unwrap().matches_import(import), "{dep} vs {import}");
+            assert!(
+                DependencyName::parse(dep).unwrap().matches_import(import),
+                "{dep} vs {import}"
+            );
         }
         let no = [
             ("foo:bar/baz@0.1.0", "foo:bar/baz"),
@@ -235,14 +311,19 @@ mod tests {
             ("foo:bar/baz", "foo-bar"),
         ];
         for (dep, import) in no {
-            assert!(!DependencyName::parse(dep).unwrap().matches_import(import), "{dep} vs {import}");
+            assert!(
+                !DependencyName::parse(dep).unwrap().matches_import(import),
+                "{dep} vs {import}"
+            );
         }
     }
 
     #[test]
     fn inheritance_keys_select_capability_sets() {
         assert!(allow_list(&InheritConfiguration::All(false)).is_empty());
-        assert!(allow_list(&InheritConfiguration::All(true)).contains(&"fermyon:spin/sqlite@2.0.0"));
+        assert!(
+            allow_list(&InheritConfiguration::All(true)).contains(&"fermyon:spin/sqlite@2.0.0")
+        );
         let some = allow_list(&InheritConfiguration::Some(vec!["variables".into()]));
         assert!(some.contains(&"fermyon:spin/variables@2.0.0"));
         assert!(!some.contains(&"fermyon:spin/key-value@2.0.0"));

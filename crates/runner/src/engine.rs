@@ -34,7 +34,9 @@ impl Limits {
 
 fn env_number(name: &str, default: u64) -> Result<u64> {
     match std::env::var(name) {
-        Ok(v) => v.parse().with_context(|| format!("{name}={v:?} is not a whole number")),
+        Ok(v) => v
+            .parse()
+            .with_context(|| format!("{name}={v:?} is not a whole number")),
         Err(_) => Ok(default),
     }
 }
@@ -62,7 +64,9 @@ pub fn new_engine(limits: &Limits) -> Result<Engine> {
         // Where the kernel has PAGEMAP_SCAN, only the pages a request dirtied are reset.
         .pagemap_scan(wasmtime::Enabled::Auto);
     config.allocation_strategy(InstanceAllocationStrategy::Pooling(pooling));
-    let engine = Engine::new(&config).map_err(anyhow::Error::from).context("cannot create the wasmtime engine")?;
+    let engine = Engine::new(&config)
+        .map_err(anyhow::Error::from)
+        .context("cannot create the wasmtime engine")?;
     let ticker = engine.weak();
     std::thread::Builder::new()
         .name("epoch-ticker".into())

@@ -19,7 +19,11 @@ use std::io::Write;
 use std::path::PathBuf;
 
 #[derive(Parser)]
-#[command(name = "runner", version, about = "Runs a Spin application locally on wasmtime")]
+#[command(
+    name = "runner",
+    version,
+    about = "Runs a Spin application locally on wasmtime"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -39,17 +43,22 @@ struct UpArgs {
     /// The address to listen on.
     #[arg(long, env = "SPIN_HTTP_LISTEN_ADDR", default_value = "127.0.0.1:3000")]
     listen: String,
-    /// Where SQLite and key-value files live (default: `.spin` beside the manifest).
+    /// Where SQLite and key-value files live (default: `.spin` beside the manifest). An
+    /// empty value keeps the default database and store in memory.
     #[arg(long)]
-    state_dir: Option<PathBuf>,
-    /// A SQL statement, or `@file.sql`, run against the default database before serving.
+    state_dir: Option<String>,
+    /// A SQL statement run against the default database before serving, or `@file.sql`
+    /// (`@file.sql:label` for another database) to run a file of statements.
     #[arg(long)]
     sqlite: Vec<String>,
+    /// A `key=value` pair set in the default key-value store before serving.
+    #[arg(long = "key-value")]
+    key_values: Vec<String>,
     /// An application variable, `name=value`.
     #[arg(long = "variable")]
     variables: Vec<String>,
     /// A Spin runtime configuration file.
-    #[arg(long)]
+    #[arg(long, env = "RUNTIME_CONFIG_FILE")]
     runtime_config_file: Option<PathBuf>,
     /// Serve only these components' routes.
     #[arg(short = 'c', long = "component-id")]
@@ -59,8 +68,9 @@ struct UpArgs {
 fn main() {
     tracing_subscriber::fmt()
         .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_env("RUNNER_LOG")
-                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,wasmtime=warn,cranelift=warn")),
+            tracing_subscriber::EnvFilter::try_from_env("RUNNER_LOG").unwrap_or_else(|_| {
+                tracing_subscriber::EnvFilter::new("info,wasmtime=warn,cranelift=warn")
+            }),
         )
         .with_writer(std::io::stderr)
         .init();
@@ -83,10 +93,24 @@ fn up(args: UpArgs) -> Result<()> {
             None => bail!("--variable {v:?} must be name=value"),
         })
         .collect::<Result<Vec<_>>>()?;
+    let key_values = args
+        .key_values
+        .iter()
+        .map(|v| match v.split_once('=') {
+            Some((k, v)) => Ok((k.to_string(), v.to_string())),
+            None => bail!("--key-value {v:?} must be key=value"),
+        })
+        .collect::<Result<Vec<_>>>()?;
+    let state_dir = match args.state_dir.as_deref() {
+        None => app::StateDir::Default,
+        Some("") => app::StateDir::Unset,
+        Some(dir) => app::StateDir::Provided(PathBuf::from(dir)),
+    };
     let opts = app::UpOptions {
         manifest: app::resolve_manifest_path(args.from.as_deref())?,
-        state_dir: args.state_dir,
+        state_dir,
         sqlite: args.sqlite,
+        key_values,
         variables,
         runtime_config: args.runtime_config_file,
         component_ids: args.component_ids,
@@ -109,8 +133,16 @@ fn up(args: UpArgs) -> Result<()> {
         writeln!(out, "\nServing {base}")?;
         writeln!(out, "Available Routes:")?;
         for (component, route, wildcard) in app.router.routes() {
-            let suffix = if *wildcard { " (wildcard)" } else { "" };
+            let suffix = if wildcard { " (wildcard)" } else { "" };
             writeln!(out, "  {component}: {base}{route}{suffix}")?;
+            if let Some(description) = app
+                .components
+                .get(component)
+                .map(|c| &c.description)
+                .filter(|d| !d.is_empty())
+            {
+                writeln!(out, "    {description}")?;
+            }
         }
         out.flush()?;
         drop(out);

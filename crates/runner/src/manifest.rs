@@ -150,7 +150,9 @@ impl Manifest {
             .with_context(|| format!("cannot read manifest {}", path.display()))?;
         let manifest: Manifest = toml::from_str(&text)
             .map_err(|e| anyhow::anyhow!("invalid manifest {}: {e}", path.display()))?;
-        manifest.validate().with_context(|| format!("invalid manifest {}", path.display()))?;
+        manifest
+            .validate()
+            .with_context(|| format!("invalid manifest {}", path.display()))?;
         Ok(manifest)
     }
 
@@ -183,9 +185,28 @@ impl Manifest {
                 );
             }
         }
+        // Spin 4 refuses the old `base` unless it is the default `/` (then it warns).
+        if let Some(http) = self.application.trigger.get("http") {
+            for key in http.keys() {
+                if key != "base" {
+                    bail!("[application.trigger.http]: unknown field `{key}`, expected `base`");
+                }
+            }
+            match http.get("base") {
+                None => {}
+                Some(toml::Value::String(base)) if base == "/" => tracing::warn!(
+                    "This application has the deprecated trigger 'base' set to the default value '/'. This may be an error in the future!"
+                ),
+                Some(_) => bail!(
+                    "This application is using the deprecated trigger 'base' field. The base must be prepended to each [[trigger.http]]'s 'route'."
+                ),
+            }
+        }
         for trigger_type in self.triggers.keys() {
             if trigger_type != "http" {
-                bail!("trigger type {trigger_type:?} is not supported by this runner (only `http`)");
+                bail!(
+                    "trigger type {trigger_type:?} is not supported by this runner (only `http`)"
+                );
             }
         }
         self.http_triggers()?;
@@ -207,15 +228,21 @@ impl Manifest {
                 None => bail!("{at}: missing field `component`"),
             };
             if !self.components.contains_key(&component) {
-                bail!("{at}: field `component` names {component:?}, which is not a [component.{component}]");
+                bail!(
+                    "{at}: field `component` names {component:?}, which is not a [component.{component}]"
+                );
             }
             let route = match table.get("route") {
                 Some(toml::Value::String(r)) => Some(r.clone()),
                 Some(toml::Value::Table(t)) => match t.get("private") {
                     Some(toml::Value::Boolean(true)) if t.len() == 1 => None,
-                    _ => bail!("{at}: field `route` must be a string pattern or `{{ private = true }}`"),
+                    _ => bail!(
+                        "{at}: field `route` must be a string pattern or `{{ private = true }}`"
+                    ),
                 },
-                Some(_) => bail!("{at}: field `route` must be a string pattern or `{{ private = true }}`"),
+                Some(_) => {
+                    bail!("{at}: field `route` must be a string pattern or `{{ private = true }}`")
+                }
                 None => bail!("{at}: missing field `route`"),
             };
             if let Some(executor) = table.get("executor") {
@@ -262,7 +289,8 @@ impl Component {
 
 fn check_snake_id(s: &str) -> Result<()> {
     let ok = s.chars().next().is_some_and(|c| c.is_ascii_lowercase())
-        && s.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
+        && s.chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
         && !s.contains("__")
         && !s.ends_with('_');
     if !ok {
@@ -273,7 +301,8 @@ fn check_snake_id(s: &str) -> Result<()> {
 
 fn check_kebab_id(s: &str) -> Result<()> {
     let ok = s.chars().next().is_some_and(|c| c.is_ascii_lowercase())
-        && s.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+        && s.chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
         && !s.contains("--")
         && !s.ends_with('-');
     if !ok {

@@ -3,74 +3,143 @@
 //! specific route wins, and the same `spin-*` request headers.
 
 use anyhow::{Result, anyhow};
+use http::{HeaderMap, HeaderName, HeaderValue};
 use std::net::SocketAddr;
+
+/// Where Spin answers requests itself; routes under it are never reached.
+pub const WELL_KNOWN_PREFIX: &str = "/.well-known/spin/";
 
 #[derive(Debug, Clone)]
 struct Handler {
     component: String,
-    /// The route as written in the manifest (`/api/...`).
-    raw_route: String,
     /// The route with the base path applied and one trailing slash removed.
     based_route: String,
+    /// Header values that are the same for every request on this route, built once.
+    matched_route_value: HeaderValue,
+    raw_route_value: HeaderValue,
+    component_route_value: HeaderValue,
 }
 
 pub struct Router {
     inner: routefinder::Router<Handler>,
-    listed: Vec<(String, String, bool)>,
+}
+
+/// A route that replaced an earlier one with the same pattern (Spin keeps the last).
+#[derive(Debug, PartialEq, Eq)]
+pub struct Duplicate {
+    pub route: String,
+    pub replaced: String,
+    pub effective: String,
 }
 
 /// The result of matching one request path.
-pub struct RouteMatch {
-    pub component: String,
-    raw_route: String,
-    based_route: String,
+pub struct RouteMatch<'r> {
+    handler: &'r Handler,
     named: Vec<(String, String)>,
     path_info: String,
 }
 
+const PATH_INFO: HeaderName = HeaderName::from_static("spin-path-info");
+const FULL_URL: HeaderName = HeaderName::from_static("spin-full-url");
+const MATCHED_ROUTE: HeaderName = HeaderName::from_static("spin-matched-route");
+const BASE_PATH: HeaderName = HeaderName::from_static("spin-base-path");
+const RAW_COMPONENT_ROUTE: HeaderName = HeaderName::from_static("spin-raw-component-route");
+const COMPONENT_ROUTE: HeaderName = HeaderName::from_static("spin-component-route");
+const CLIENT_ADDR: HeaderName = HeaderName::from_static("spin-client-addr");
+
 impl Router {
-    /// `routes`: (component id, raw route). Later duplicates replace earlier ones, as in Spin.
-    pub fn build<'a>(routes: impl IntoIterator<Item = (&'a str, &'a str)>) -> Result<Self> {
+    /// `routes`: (component id, raw route). Later duplicates replace earlier ones, as in
+    /// Spin; the replaced ones are returned so they can be reported.
+    pub fn build<'a>(
+        routes: impl IntoIterator<Item = (&'a str, &'a str)>,
+    ) -> Result<(Self, Vec<Duplicate>)> {
         let mut unique: indexmap::IndexMap<String, Handler> = indexmap::IndexMap::new();
+        let mut duplicates = Vec::new();
         for (component, raw) in routes {
             let based_route = sanitize_with_base("/", raw);
-            unique.insert(
-                raw.to_string(),
-                Handler { component: component.to_string(), raw_route: raw.to_string(), based_route },
-            );
+            let component_route = raw.strip_suffix("/...").unwrap_or(raw);
+            let value = |s: &str| {
+                HeaderValue::from_str(s)
+                    .map_err(|_| anyhow!("invalid route {raw:?} for component {component:?}"))
+            };
+            let handler = Handler {
+                component: component.to_string(),
+                matched_route_value: value(&based_route)?,
+                raw_route_value: value(raw)?,
+                component_route_value: value(component_route)?,
+                based_route,
+            };
+            if let Some(replaced) = unique.insert(raw.to_string(), handler) {
+                duplicates.push(Duplicate {
+                    route: if replaced.based_route.is_empty() {
+                        "/".into()
+                    } else {
+                        replaced.based_route
+                    },
+                    replaced: replaced.component,
+                    effective: component.to_string(),
+                });
+            }
         }
         let mut inner = routefinder::Router::new();
-        let mut listed = Vec::new();
         for handler in unique.into_values() {
-            let (spec, shown, wildcard) = if let Some(prefix) = handler.based_route.strip_suffix("/...") {
-                (format!("{prefix}/*"), prefix.to_string(), true)
-            } else if let Some(prefix) = handler.based_route.strip_suffix("/*") {
-                (handler.based_route.clone(), prefix.to_string(), true)
-            } else {
-                (handler.based_route.clone(), handler.based_route.clone(), false)
+            let spec = match handler.based_route.strip_suffix("/...") {
+                Some(prefix) => format!("{prefix}/*"),
+                None => handler.based_route.clone(),
             };
-            let shown = if shown.is_empty() { "/".to_string() } else { shown };
-            listed.push((handler.component.clone(), shown, wildcard));
             let spec: routefinder::RouteSpec = spec.as_str().try_into().map_err(|e: String| {
-                anyhow!("invalid route {:?} for component {:?}: {e}", handler.raw_route, handler.component)
+                anyhow!(
+                    "Error parsing route {} associated with component {}: {e}",
+                    handler.based_route,
+                    handler.component
+                )
             })?;
-            inner
-                .add(spec, handler.clone())
-                .map_err(|e| anyhow!("invalid route {:?}: {e}", handler.raw_route))?;
+            let (based, component) = (handler.based_route.clone(), handler.component.clone());
+            inner.add(spec, handler).map_err(|e| {
+                anyhow!("Error parsing route {based} associated with component {component}: {e}")
+            })?;
         }
-        Ok(Self { inner, listed })
+        Ok((Self { inner }, duplicates))
     }
 
-    /// (component, route shown to the user, is wildcard), in manifest order.
-    pub fn routes(&self) -> &[(String, String, bool)] {
-        &self.listed
+    /// (component, route shown to the user, is wildcard), in the order Spin lists them.
+    pub fn routes(&self) -> Vec<(&str, String, bool)> {
+        self.inner
+            .iter()
+            .map(|(_, h)| {
+                let (shown, wildcard) = match h
+                    .based_route
+                    .strip_suffix("/...")
+                    .or_else(|| h.based_route.strip_suffix("/*"))
+                {
+                    Some(prefix) => (prefix, true),
+                    None => (h.based_route.as_str(), false),
+                };
+                let shown = if shown.is_empty() {
+                    "/".to_string()
+                } else {
+                    shown.to_string()
+                };
+                (h.component.as_str(), shown, wildcard)
+            })
+            .collect()
     }
 
-    pub fn route(&self, path: &str) -> Option<RouteMatch> {
+    /// Whether a route lies under `/.well-known/spin/`, which Spin answers itself.
+    pub fn contains_reserved_route(&self) -> bool {
+        self.inner
+            .iter()
+            .any(|(_, h)| h.based_route.starts_with(WELL_KNOWN_PREFIX))
+    }
+
+    pub fn route(&self, path: &str) -> Option<RouteMatch<'_>> {
         let best = self.inner.best_match(path)?;
         let handler = best.handler();
         let captures = best.captures();
-        let named = captures.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+        let named = captures
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
         // Spin keeps the trailing slash in the path info, which routefinder drops.
         let path_info = match captures.wildcard() {
             None => String::new(),
@@ -82,37 +151,62 @@ impl Router {
             },
         };
         Some(RouteMatch {
-            component: handler.component.clone(),
-            raw_route: handler.raw_route.clone(),
-            based_route: handler.based_route.clone(),
+            handler,
             named,
             path_info,
         })
     }
 }
 
-impl RouteMatch {
-    /// The `spin-*` headers Spin adds to the request it hands the component.
-    pub fn spin_headers(&self, full_url: &str, client: SocketAddr) -> Vec<(String, String)> {
-        let component_route = self.raw_route.strip_suffix("/...").unwrap_or(&self.raw_route);
-        let mut headers = vec![
-            ("spin-path-info".to_string(), self.path_info.clone()),
-            ("spin-full-url".to_string(), full_url.to_string()),
-            ("spin-matched-route".to_string(), self.based_route.clone()),
-            ("spin-base-path".to_string(), "/".to_string()),
-            ("spin-raw-component-route".to_string(), self.raw_route.clone()),
-            ("spin-component-route".to_string(), component_route.to_string()),
-            ("spin-client-addr".to_string(), client.to_string()),
-        ];
-        for (name, value) in &self.named {
-            headers.push((format!("spin-path-match-{}", name.to_ascii_lowercase()), value.clone()));
+impl RouteMatch<'_> {
+    pub fn component(&self) -> &str {
+        &self.handler.component
+    }
+
+    /// Appends the `spin-*` headers Spin adds to the request it hands the component. Like
+    /// Spin, they are appended after the client's headers, not put in their place.
+    pub fn append_spin_headers(&self, headers: &mut HeaderMap, full_url: &str, client: SocketAddr) {
+        let h = self.handler;
+        if let Ok(v) = HeaderValue::from_str(&self.path_info) {
+            headers.append(PATH_INFO, v);
         }
-        headers
+        if let Ok(v) = HeaderValue::from_str(full_url) {
+            headers.append(FULL_URL, v);
+        }
+        headers.append(MATCHED_ROUTE, h.matched_route_value.clone());
+        headers.append(BASE_PATH, HeaderValue::from_static("/"));
+        headers.append(RAW_COMPONENT_ROUTE, h.raw_route_value.clone());
+        headers.append(COMPONENT_ROUTE, h.component_route_value.clone());
+        let mut addr = String::with_capacity(24);
+        {
+            use std::fmt::Write;
+            let _ = write!(addr, "{client}");
+        }
+        if let Ok(v) = HeaderValue::from_str(&addr) {
+            headers.append(CLIENT_ADDR, v);
+        }
+        for (name, value) in &self.named {
+            // Spin builds `SPIN_PATH_MATCH_<NAME>` and then turns `_` into `-`.
+            let name = format!(
+                "spin-path-match-{}",
+                name.to_ascii_lowercase().replace('_', "-")
+            );
+            if let (Ok(name), Ok(value)) = (
+                HeaderName::from_bytes(name.as_bytes()),
+                HeaderValue::from_str(value),
+            ) {
+                headers.append(name, value);
+            }
+        }
     }
 }
 
 fn sanitize_with_base(base: &str, path: &str) -> String {
-    let path = if path.starts_with('/') { path.to_string() } else { format!("/{path}") };
+    let path = if path.starts_with('/') {
+        path.to_string()
+    } else {
+        format!("/{path}")
+    };
     format!("{}{}", strip_one_slash(base), strip_one_slash(&path))
 }
 
@@ -125,7 +219,9 @@ mod tests {
     use super::*;
 
     fn router(routes: &[(&str, &str)]) -> Router {
-        Router::build(routes.iter().copied()).expect("valid routes")
+        Router::build(routes.iter().copied())
+            .expect("valid routes")
+            .0
     }
 
     fn client() -> SocketAddr {
@@ -133,17 +229,18 @@ mod tests {
     }
 
     fn header(m: &RouteMatch, name: &str) -> String {
-        m.spin_headers("http://h/x", client())
-            .into_iter()
-            .find(|(k, _)| k == name)
-            .map(|(_, v)| v)
+        let mut headers = HeaderMap::new();
+        m.append_spin_headers(&mut headers, "http://h/x", client());
+        headers
+            .get(name)
+            .map(|v| v.to_str().unwrap().to_string())
             .unwrap_or_default()
     }
 
     #[test]
     fn exact_route_matches_only_itself() {
         let r = router(&[("a", "/health")]);
-        assert_eq!(r.route("/health").unwrap().component, "a");
+        assert_eq!(r.route("/health").unwrap().component(), "a");
         assert!(r.route("/health/x").is_none());
         assert!(r.route("/other").is_none());
     }
@@ -153,17 +250,25 @@ mod tests {
         let r = router(&[("a", "/api/...")]);
         assert_eq!(header(&r.route("/api").unwrap(), "spin-path-info"), "");
         assert_eq!(header(&r.route("/api/").unwrap(), "spin-path-info"), "/");
-        assert_eq!(header(&r.route("/api/x/y").unwrap(), "spin-path-info"), "/x/y");
+        assert_eq!(
+            header(&r.route("/api/x/y").unwrap(), "spin-path-info"),
+            "/x/y"
+        );
         assert!(r.route("/apix").is_none());
     }
 
     #[test]
     fn most_specific_route_wins() {
-        let r = router(&[("all", "/..."), ("api", "/api/..."), ("one", "/api/keys"), ("p", "/api/:id")]);
-        assert_eq!(r.route("/x").unwrap().component, "all");
-        assert_eq!(r.route("/api/keys").unwrap().component, "one");
-        assert_eq!(r.route("/api/k2").unwrap().component, "p");
-        assert_eq!(r.route("/api/k2/z").unwrap().component, "api");
+        let r = router(&[
+            ("all", "/..."),
+            ("api", "/api/..."),
+            ("one", "/api/keys"),
+            ("p", "/api/:id"),
+        ]);
+        assert_eq!(r.route("/x").unwrap().component(), "all");
+        assert_eq!(r.route("/api/keys").unwrap().component(), "one");
+        assert_eq!(r.route("/api/k2").unwrap().component(), "p");
+        assert_eq!(r.route("/api/k2/z").unwrap().component(), "api");
     }
 
     #[test]
@@ -187,7 +292,44 @@ mod tests {
     #[test]
     fn root_wildcard_catches_everything_unmatched() {
         let r = router(&[("a", "/...")]);
-        assert_eq!(r.route("/").unwrap().component, "a");
-        assert_eq!(header(&r.route("/deep/path").unwrap(), "spin-path-info"), "/deep/path");
+        assert_eq!(r.route("/").unwrap().component(), "a");
+        assert_eq!(
+            header(&r.route("/deep/path").unwrap(), "spin-path-info"),
+            "/deep/path"
+        );
+    }
+
+    #[test]
+    fn underscores_in_named_segments_become_hyphens_as_in_spin() {
+        let r = router(&[("p", "/users/:user_id")]);
+        assert_eq!(
+            header(&r.route("/users/42").unwrap(), "spin-path-match-user-id"),
+            "42"
+        );
+    }
+
+    #[test]
+    fn later_duplicate_route_wins_and_is_reported() {
+        let (r, dups) = Router::build([("a", "/x"), ("b", "/x")]).unwrap();
+        assert_eq!(r.route("/x").unwrap().component(), "b");
+        assert_eq!(
+            dups,
+            vec![Duplicate {
+                route: "/x".into(),
+                replaced: "a".into(),
+                effective: "b".into()
+            }]
+        );
+    }
+
+    #[test]
+    fn routes_are_listed_in_spin_order() {
+        let r = router(&[("all", "/..."), ("one", "/api/keys")]);
+        let listed: Vec<_> = r
+            .routes()
+            .into_iter()
+            .map(|(c, _, _)| c.to_string())
+            .collect();
+        assert_eq!(listed, ["one", "all"]);
     }
 }

@@ -2,10 +2,11 @@
 //! it in a fresh `Store`, and answers with what the guest wrote to its response outparam.
 
 use crate::app::{App, LoadedComponent};
+use crate::routes::WELL_KNOWN_PREFIX;
 use crate::state::{Hooks, RequestState};
-use anyhow::{Context, Result, anyhow};
+use anyhow::{Context, Result, anyhow, bail};
 use bytes::Bytes;
-use http_body_util::{BodyExt, Empty};
+use http_body_util::{BodyExt, Empty, Full};
 use hyper::body::Incoming;
 use hyper::{Request, Response, StatusCode};
 use hyper_util::rt::TokioIo;
@@ -15,8 +16,8 @@ use std::sync::Arc;
 use std::time::Duration;
 use tokio::net::TcpListener;
 use wasmtime::Store;
-use wasmtime::component::ResourceTable;
 use wasmtime::StoreLimitsBuilder;
+use wasmtime::component::ResourceTable;
 use wasmtime_wasi::WasiCtx;
 use wasmtime_wasi_http::p2::bindings::http::types::Scheme;
 use wasmtime_wasi_http::p2::body::HyperOutgoingBody;
@@ -38,10 +39,7 @@ pub async fn serve(app: App, listener: TcpListener) -> Result<()> {
                 };
                 let _ = stream.set_nodelay(true);
                 let app = app.clone();
-                let service = hyper::service::service_fn(move |req| {
-                    let app = app.clone();
-                    async move { Ok::<_, std::convert::Infallible>(handle(app, req, client).await) }
-                });
+                let service = hyper::service::service_fn(move |req| handle(app.clone(), req, client));
                 let conn = hyper::server::conn::http1::Builder::new()
                     .keep_alive(true)
                     .serve_connection(TokioIo::new(stream), service);
@@ -89,34 +87,114 @@ async fn shutdown_signal() {
 }
 
 fn empty(status: StatusCode) -> Response<HyperOutgoingBody> {
-    let body = Empty::<Bytes>::new().map_err(|never| match never {}).boxed_unsync();
+    let body = Empty::<Bytes>::new()
+        .map_err(|never| match never {})
+        .boxed_unsync();
     let mut res = Response::new(body);
     *res.status_mut() = status;
     res
 }
 
-async fn handle(app: Arc<App>, req: Request<Incoming>, client: SocketAddr) -> Response<HyperOutgoingBody> {
-    let path = req.uri().path().to_string();
-    let Some(route) = app.router.route(&path) else {
-        return empty(StatusCode::NOT_FOUND);
+fn full(content_type: Option<&'static str>, body: Bytes) -> Response<HyperOutgoingBody> {
+    let mut res = Response::new(
+        Full::new(body)
+            .map_err(|never| match never {})
+            .boxed_unsync(),
+    );
+    if let Some(ct) = content_type {
+        res.headers_mut().insert(
+            http::header::CONTENT_TYPE,
+            http::HeaderValue::from_static(ct),
+        );
+    }
+    res
+}
+
+/// One request. An `Err` makes hyper close the connection without answering, which is what
+/// Spin does when it cannot tell the request's authority.
+async fn handle(
+    app: Arc<App>,
+    mut req: Request<Incoming>,
+    client: SocketAddr,
+) -> Result<Response<HyperOutgoingBody>> {
+    strip_forbidden_headers(&mut req);
+    // Spin answers these itself, before routing.
+    if let Some(well_known) = req.uri().path().strip_prefix(WELL_KNOWN_PREFIX) {
+        return Ok(match well_known {
+            "health" => full(None, Bytes::from_static(b"OK")),
+            "info" => full(Some("application/json"), app.info.clone()),
+            _ => empty(StatusCode::NOT_FOUND),
+        });
+    }
+    let Some(route) = app.router.route(req.uri().path()) else {
+        return Ok(empty(StatusCode::NOT_FOUND));
     };
-    let Some(component) = app.components.get(&route.component).cloned() else {
-        return empty(StatusCode::NOT_FOUND);
+    let Some(component) = app.components.get(route.component()) else {
+        return Ok(empty(StatusCode::NOT_FOUND));
     };
+    // Owned from here on: the request is taken apart below.
+    let path = req.uri().path().to_owned();
+    set_req_uri(&mut req)?;
     match invoke(&app, component, req, &route, client).await {
-        Ok(res) => res,
+        Ok(res) => Ok(res),
         Err(e) => {
-            tracing::error!(component = %route.component, "error processing request {path}: {e:?}");
-            empty(StatusCode::INTERNAL_SERVER_ERROR)
+            tracing::error!(component = %route.component(), "error processing request {path}: {e:?}");
+            Ok(empty(StatusCode::INTERNAL_SERVER_ERROR))
         }
     }
 }
 
+/// A request whose `Host` is a service-chaining name (`*.spin.internal`) loses that header,
+/// as in Spin: such names are only meaningful between components.
+fn strip_forbidden_headers(req: &mut Request<Incoming>) {
+    let chaining = req
+        .headers()
+        .get(http::header::HOST)
+        .and_then(|h| h.to_str().ok())
+        .is_some_and(crate::outbound::is_service_chaining_host);
+    if chaining {
+        req.headers_mut().remove(http::header::HOST);
+    }
+}
+
+/// Spin's rule for the URI the component sees: `http://` plus the authority from the `Host`
+/// header or from an absolute-form request target; if both are present they must agree, and
+/// if neither is, the request is refused.
+fn set_req_uri(req: &mut Request<Incoming>) -> Result<()> {
+    let header_authority = req
+        .headers()
+        .get(http::header::HOST)
+        .map(|h| -> Result<http::uri::Authority> {
+            let host = h.to_str().context("'Host' header is not valid UTF-8")?;
+            host.parse()
+                .context("'Host' header contains an invalid authority")
+        })
+        .transpose()?;
+    let mut parts = std::mem::take(req.uri_mut()).into_parts();
+    let authority = match (header_authority, parts.authority.take()) {
+        (None, None) => bail!("no 'Host' header present in request"),
+        (None, Some(a)) | (Some(a), None) => a,
+        (Some(a1), Some(a2)) => {
+            if a1 != a2 {
+                bail!("authority in 'Host' header does not match authority in URI");
+            }
+            a1
+        }
+    };
+    parts.scheme = Some(http::uri::Scheme::HTTP);
+    parts.authority = Some(authority);
+    if parts.path_and_query.is_none() {
+        parts.path_and_query = Some(http::uri::PathAndQuery::from_static("/"));
+    }
+    *req.uri_mut() = http::Uri::from_parts(parts).context("invalid request URI")?;
+    Ok(())
+}
+
 async fn invoke(
     app: &App,
-    component: Arc<LoadedComponent>,
+    component: &Arc<LoadedComponent>,
     req: Request<Incoming>,
-    route: &crate::routes::RouteMatch,
+    route: &crate::routes::RouteMatch<'_>,
     client: SocketAddr,
 ) -> Result<Response<HyperOutgoingBody>> {
     let req = prepare_request(req, route, client)?;
@@ -130,16 +208,23 @@ async fn invoke(
         wasi: wasi.build(),
         http: WasiHttpCtx::new(),
         table: ResourceTable::new(),
-        hooks: Hooks { grants: component.grants.clone() },
+        hooks: Hooks {
+            grants: component.grants.clone(),
+        },
         grants: component.grants.clone(),
-        limits: StoreLimitsBuilder::new().memory_size(app.limits.max_memory_bytes).build(),
+        limits: StoreLimitsBuilder::new()
+            .memory_size(app.limits.max_memory_bytes)
+            .build(),
     };
     let mut store = Store::new(&app.engine, state);
     store.limiter(|s| s.limiter());
     store.set_epoch_deadline(app.limits.deadline_ticks());
     store.epoch_deadline_trap();
 
-    let incoming = store.data_mut().http().new_incoming_request(Scheme::Http, req)?;
+    let incoming = store
+        .data_mut()
+        .http()
+        .new_incoming_request(Scheme::Http, req)?;
     let (tx, mut rx) = tokio::sync::oneshot::channel();
     let out = store.data_mut().http().new_response_outparam(tx)?;
     let pre = component.pre.clone();
@@ -148,7 +233,10 @@ async fn invoke(
     // per request.
     let mut guest = Box::pin(async move {
         let proxy = pre.instantiate_async(&mut store).await?;
-        proxy.wasi_http_incoming_handler().call_handle(&mut store, incoming, out).await
+        proxy
+            .wasi_http_incoming_handler()
+            .call_handle(&mut store, incoming, out)
+            .await
     });
 
     let timeout = app.limits.request_timeout;
@@ -174,7 +262,9 @@ async fn invoke(
         Ok(Ok(Ok(Err(code)))) => Err(anyhow!("guest answered with an error: {code:?}")),
         Ok(Ok(Err(_))) => Err(anyhow!("guest dropped its response outparam")),
         Ok(Err(finished)) => {
-            finished.map_err(anyhow::Error::from).context("guest invocation failed")?;
+            finished
+                .map_err(anyhow::Error::from)
+                .context("guest invocation failed")?;
             // The guest returned; a response set just before returning is still in the channel.
             match rx.try_recv() {
                 Ok(Ok(response)) => Ok(response),
@@ -185,30 +275,29 @@ async fn invoke(
     }
 }
 
-/// Spin hands the component an absolute URI and the original headers plus the `spin-*` ones.
+/// Spin hands the component its request with the client's headers (each value must be
+/// UTF-8, or the request fails) followed by the `spin-*` ones.
 fn prepare_request(
-    req: Request<Incoming>,
-    route: &crate::routes::RouteMatch,
+    mut req: Request<Incoming>,
+    route: &crate::routes::RouteMatch<'_>,
     client: SocketAddr,
 ) -> Result<Request<Incoming>> {
-    let (mut parts, body) = req.into_parts();
-    let host = parts
-        .headers
-        .get(http::header::HOST)
-        .and_then(|h| h.to_str().ok())
-        .unwrap_or("localhost")
-        .to_string();
-    let path_and_query = parts.uri.path_and_query().map(|p| p.as_str()).unwrap_or("/").to_string();
-    let full_url = format!("http://{host}{path_and_query}");
-    parts.uri = full_url.parse().with_context(|| format!("invalid request URL {full_url:?}"))?;
-    for (name, value) in route.spin_headers(&full_url, client) {
-        let (Ok(name), Ok(value)) = (
-            http::HeaderName::from_bytes(name.as_bytes()),
-            http::HeaderValue::from_str(&value),
-        ) else {
-            continue;
-        };
-        parts.headers.insert(name, value);
+    for value in req.headers().values() {
+        std::str::from_utf8(value.as_bytes()).context("request header value is not UTF-8")?;
     }
-    Ok(Request::from_parts(parts, body))
+    let host = match req.headers().get(http::header::HOST) {
+        Some(h) => std::str::from_utf8(h.as_bytes())?,
+        None => "localhost",
+    };
+    let path_and_query = req
+        .uri()
+        .path_and_query()
+        .map(|p| p.as_str())
+        .unwrap_or("/");
+    let mut full_url = String::with_capacity(7 + host.len() + path_and_query.len());
+    full_url.push_str("http://");
+    full_url.push_str(host);
+    full_url.push_str(path_and_query);
+    route.append_spin_headers(req.headers_mut(), &full_url, client);
+    Ok(req)
 }

@@ -26,7 +26,11 @@ impl AppVariables {
             }
         }
         for (name, decl) in declared {
-            let from_cli = cli.iter().rev().find(|(k, _)| k == name).map(|(_, v)| v.clone());
+            let from_cli = cli
+                .iter()
+                .rev()
+                .find(|(k, _)| k == name)
+                .map(|(_, v)| v.clone());
             let from_env = || env(&format!("SPIN_VARIABLE_{}", name.to_ascii_uppercase()));
             let value = from_cli.or_else(from_env).or_else(|| decl.default.clone());
             match value {
@@ -78,7 +82,9 @@ impl AppVariables {
             };
             let name = after[..end].trim();
             if !declared.contains_key(name) {
-                bail!("template {template:?} references {name:?}, which is not declared in [variables]");
+                bail!(
+                    "template {template:?} references {name:?}, which is not declared in [variables]"
+                );
             }
             rest = &after[end + 2..];
         }
@@ -113,12 +119,29 @@ impl ComponentVariables {
     }
 }
 
-/// Spin's rule for a name passed to `variables.get`: lower snake case.
-pub fn is_valid_name(name: &str) -> bool {
-    name.chars().next().is_some_and(|c| c.is_ascii_lowercase())
-        && name
-            .chars()
-            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
+/// Spin's rule for a variable name passed to `variables.get`, with Spin's reasons:
+/// lower-case letters, digits and single underscores, starting with a letter and ending with
+/// a letter or digit. The error is the text of Spin's `invalid-name`.
+pub fn check_name(key: &str) -> Result<(), String> {
+    let reason = if key.is_empty() {
+        "must not be empty".to_string()
+    } else if let Some(c) = key
+        .chars()
+        .find(|c| !(c.is_ascii_lowercase() || c.is_ascii_digit() || *c == '_'))
+    {
+        format!(
+            "invalid character {c:?}. Variable names may contain only lower-case letters, numbers, and underscores."
+        )
+    } else if !key.as_bytes()[0].is_ascii_lowercase() {
+        "must start with a lowercase ASCII letter".to_string()
+    } else if !key.as_bytes()[key.len() - 1].is_ascii_alphanumeric() {
+        "must end with a lowercase ASCII letter or digit".to_string()
+    } else if key.contains("__") {
+        "must not contain multiple consecutive underscores".to_string()
+    } else {
+        return Ok(());
+    };
+    Err(format!("{key:?}: {reason}"))
 }
 
 #[cfg(test)]
@@ -144,7 +167,11 @@ mod tests {
 
     #[test]
     fn cli_beats_env_beats_default() {
-        let d = decl(&[("a", Some("def"), false), ("b", Some("def"), false), ("c", Some("def"), false)]);
+        let d = decl(&[
+            ("a", Some("def"), false),
+            ("b", Some("def"), false),
+            ("c", Some("def"), false),
+        ]);
         let env = |k: &str| match k {
             "SPIN_VARIABLE_A" | "SPIN_VARIABLE_B" => Some("env".to_string()),
             _ => None,
@@ -172,8 +199,42 @@ mod tests {
     fn templates_expand_and_name_missing_variables() {
         let d = decl(&[("host", Some("example.com"), false)]);
         let v = AppVariables::resolve(&d, &[], |_| None).unwrap();
-        assert_eq!(v.expand("https://{{ host }}:443").unwrap(), "https://example.com:443");
+        assert_eq!(
+            v.expand("https://{{ host }}:443").unwrap(),
+            "https://example.com:443"
+        );
         assert_eq!(v.expand("{{host}}").unwrap(), "example.com");
-        assert!(v.expand("{{ nope }}").unwrap_err().to_string().contains("nope"));
+        assert!(
+            v.expand("{{ nope }}")
+                .unwrap_err()
+                .to_string()
+                .contains("nope")
+        );
+    }
+
+    #[test]
+    fn names_are_checked_with_spins_reasons() {
+        assert_eq!(check_name("api_key"), Ok(()));
+        assert_eq!(check_name(""), Err("\"\": must not be empty".into()));
+        assert!(
+            check_name("Api")
+                .unwrap_err()
+                .contains("invalid character 'A'")
+        );
+        assert!(
+            check_name("1a")
+                .unwrap_err()
+                .contains("must start with a lowercase ASCII letter")
+        );
+        assert!(
+            check_name("a_")
+                .unwrap_err()
+                .contains("must end with a lowercase ASCII letter or digit")
+        );
+        assert!(
+            check_name("a__b")
+                .unwrap_err()
+                .contains("must not contain multiple consecutive underscores")
+        );
     }
 }

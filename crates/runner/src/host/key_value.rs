@@ -21,8 +21,17 @@ impl RequestState {
         if !self.grants.key_value_stores.contains(label) {
             return Err(OpenError::AccessDenied);
         }
-        let pool = self.grants.stores.key_value.get(label).cloned().ok_or(OpenError::NoSuchStore)?;
-        Ok(KvStore { pool, label: label.to_string() })
+        let pool = self
+            .grants
+            .stores
+            .key_value
+            .get(label)
+            .cloned()
+            .ok_or(OpenError::NoSuchStore)?;
+        Ok(KvStore {
+            pool,
+            label: label.to_string(),
+        })
     }
 }
 
@@ -33,8 +42,11 @@ impl KvStore {
                 .prepare_cached("SELECT value FROM spin_key_value WHERE store = ?1 AND key = ?2")?
                 .query_row(params![self.label, key], |r| r.get(0))
                 .optional()?;
-            if v.as_ref().is_some_and(|v| v.len() > MAX_HOST_BUFFERED_BYTES) {
-                bail!("value exceeds limit of {MAX_HOST_BUFFERED_BYTES} bytes");
+            // Counted as Spin counts it.
+            if std::mem::size_of::<Option<Vec<u8>>>() + v.as_ref().map_or(0, Vec::len)
+                > MAX_HOST_BUFFERED_BYTES
+            {
+                bail!("query result exceeds limit of {MAX_HOST_BUFFERED_BYTES} bytes");
             }
             Ok(v)
         })
@@ -61,17 +73,27 @@ impl KvStore {
 
     pub fn exists(&self, key: &str) -> Result<bool> {
         self.pool.with(|c| {
-            Ok(c.prepare_cached("SELECT 1 FROM spin_key_value WHERE store = ?1 AND key = ?2")?
-                .exists(params![self.label, key])?)
+            Ok(
+                c.prepare_cached("SELECT 1 FROM spin_key_value WHERE store = ?1 AND key = ?2")?
+                    .exists(params![self.label, key])?,
+            )
         })
     }
 
     pub fn keys(&self) -> Result<Vec<String>> {
         self.pool.with(|c| {
             let mut stmt = c.prepare_cached("SELECT key FROM spin_key_value WHERE store = ?1")?;
-            let keys = stmt
-                .query_map(params![self.label], |r| r.get::<_, String>(0))?
-                .collect::<rusqlite::Result<Vec<_>>>()?;
+            let mut rows = stmt.query(params![self.label])?;
+            let mut keys = Vec::new();
+            let mut bytes = std::mem::size_of::<Vec<String>>();
+            while let Some(row) = rows.next()? {
+                let key: String = row.get(0)?;
+                bytes += std::mem::size_of::<String>() + key.len();
+                if bytes > MAX_HOST_BUFFERED_BYTES {
+                    bail!("query result exceeds limit of {MAX_HOST_BUFFERED_BYTES} bytes");
+                }
+                keys.push(key);
+            }
             Ok(keys)
         })
     }
@@ -87,7 +109,9 @@ impl KvStore {
                 None => 0,
                 Some(bytes) => match <[u8; 8]>::try_from(bytes.as_slice()) {
                     Ok(b) => i64::from_le_bytes(b),
-                    Err(_) => bail!("value of {key:?} is not a counter (8-byte little-endian integer)"),
+                    Err(_) => {
+                        bail!("value of {key:?} is not a counter (8-byte little-endian integer)")
+                    }
                 },
             };
             let Some(next) = current.checked_add(delta) else {
@@ -105,7 +129,12 @@ impl KvStore {
 
     /// Compare-and-swap: `expected` is what `cas.current` saw (`None` = never read, swap
     /// unconditionally as Spin does; `Some(None)` = absent, insert only if still absent).
-    pub fn swap(&self, key: &str, expected: &Option<Option<Vec<u8>>>, value: &[u8]) -> Result<bool> {
+    pub fn swap(
+        &self,
+        key: &str,
+        expected: &Option<Option<Vec<u8>>>,
+        value: &[u8],
+    ) -> Result<bool> {
         self.pool.with(|c| {
             let changed = match expected {
                 None => c
@@ -190,23 +219,43 @@ impl v2::HostStore for RequestState {
         })
     }
 
-    fn get(&mut self, s: Resource<KvStore>, key: String) -> wasmtime::Result<Result<Option<Vec<u8>>, v2::Error>> {
+    fn get(
+        &mut self,
+        s: Resource<KvStore>,
+        key: String,
+    ) -> wasmtime::Result<Result<Option<Vec<u8>>, v2::Error>> {
         Ok(self.table.get(&s)?.get(&key).map_err(other))
     }
 
-    fn set(&mut self, s: Resource<KvStore>, key: String, value: Vec<u8>) -> wasmtime::Result<Result<(), v2::Error>> {
+    fn set(
+        &mut self,
+        s: Resource<KvStore>,
+        key: String,
+        value: Vec<u8>,
+    ) -> wasmtime::Result<Result<(), v2::Error>> {
         Ok(self.table.get(&s)?.set(&key, &value).map_err(other))
     }
 
-    fn delete(&mut self, s: Resource<KvStore>, key: String) -> wasmtime::Result<Result<(), v2::Error>> {
+    fn delete(
+        &mut self,
+        s: Resource<KvStore>,
+        key: String,
+    ) -> wasmtime::Result<Result<(), v2::Error>> {
         Ok(self.table.get(&s)?.delete(&key).map_err(other))
     }
 
-    fn exists(&mut self, s: Resource<KvStore>, key: String) -> wasmtime::Result<Result<bool, v2::Error>> {
+    fn exists(
+        &mut self,
+        s: Resource<KvStore>,
+        key: String,
+    ) -> wasmtime::Result<Result<bool, v2::Error>> {
         Ok(self.table.get(&s)?.exists(&key).map_err(other))
     }
 
-    fn get_keys(&mut self, s: Resource<KvStore>) -> wasmtime::Result<Result<Vec<String>, v2::Error>> {
+    fn get_keys(
+        &mut self,
+        s: Resource<KvStore>,
+    ) -> wasmtime::Result<Result<Vec<String>, v2::Error>> {
         Ok(self.table.get(&s)?.keys().map_err(other))
     }
 

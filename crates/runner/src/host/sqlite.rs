@@ -35,7 +35,10 @@ impl RequestState {
             .cloned()
             .ok_or(OpenError::NoSuchDatabase)?;
         let conn = pool.get().map_err(|e| OpenError::Io(format!("{e:#}")))?;
-        Ok(SqliteConn { pool, conn: Some(conn) })
+        Ok(SqliteConn {
+            pool,
+            conn: Some(conn),
+        })
     }
 }
 
@@ -45,8 +48,12 @@ fn run(conn: &SqliteConn, sql: &str, params: Vec<SqlValue>) -> Result<Rows, Stri
     let columns: Vec<String> = stmt.column_names().into_iter().map(str::to_owned).collect();
     let width = columns.len();
     let mut rows = Vec::new();
-    let mut bytes = 0usize;
-    let mut cursor = stmt.query(rusqlite::params_from_iter(params)).map_err(|e| e.to_string())?;
+    // Counted as Spin counts it: the result's own size plus each value's size and contents.
+    let value_size = std::mem::size_of::<v3::Value>();
+    let mut bytes = std::mem::size_of::<v3::QueryResult>();
+    let mut cursor = stmt
+        .query(rusqlite::params_from_iter(params))
+        .map_err(|e| e.to_string())?;
     while let Some(row) = cursor.next().map_err(|e| e.to_string())? {
         let mut values = Vec::with_capacity(width);
         for i in 0..width {
@@ -57,15 +64,18 @@ fn run(conn: &SqliteConn, sql: &str, params: Vec<SqlValue>) -> Result<Rows, Stri
                 ValueRef::Text(t) => SqlValue::Text(String::from_utf8_lossy(t).into_owned()),
                 ValueRef::Blob(b) => SqlValue::Blob(b.to_vec()),
             };
-            bytes += match &v {
-                SqlValue::Text(t) => t.len(),
-                SqlValue::Blob(b) => b.len(),
-                _ => 8,
-            };
+            bytes += value_size
+                + match &v {
+                    SqlValue::Text(t) => t.len(),
+                    SqlValue::Blob(b) => b.len(),
+                    _ => 0,
+                };
             values.push(v);
         }
         if bytes > MAX_HOST_BUFFERED_BYTES {
-            return Err(format!("query result exceeds limit of {MAX_HOST_BUFFERED_BYTES} bytes"));
+            return Err(format!(
+                "query result exceeds limit of {MAX_HOST_BUFFERED_BYTES} bytes"
+            ));
         }
         rows.push(values);
     }
@@ -115,7 +125,10 @@ fn v3_value(v: SqlValue) -> v3::Value {
 impl v2::Host for RequestState {}
 
 impl v2::HostConnection for RequestState {
-    fn open(&mut self, database: String) -> wasmtime::Result<Result<Resource<SqliteConn>, v2::Error>> {
+    fn open(
+        &mut self,
+        database: String,
+    ) -> wasmtime::Result<Result<Resource<SqliteConn>, v2::Error>> {
         Ok(match self.sqlite_open(&database) {
             Ok(conn) => Ok(self.table.push(conn)?),
             Err(OpenError::AccessDenied) => Err(v2::Error::AccessDenied),
@@ -140,7 +153,9 @@ impl v2::HostConnection for RequestState {
                 rows: r
                     .rows
                     .into_iter()
-                    .map(|row| v2::RowResult { values: row.into_iter().map(v2_value).collect() })
+                    .map(|row| v2::RowResult {
+                        values: row.into_iter().map(v2_value).collect(),
+                    })
                     .collect(),
             })
             .map_err(v2::Error::Io))
@@ -155,7 +170,10 @@ impl v2::HostConnection for RequestState {
 impl v3::Host for RequestState {}
 
 impl v3::HostConnection for RequestState {
-    fn open(&mut self, database: String) -> wasmtime::Result<Result<Resource<SqliteConnV3>, v3::Error>> {
+    fn open(
+        &mut self,
+        database: String,
+    ) -> wasmtime::Result<Result<Resource<SqliteConnV3>, v3::Error>> {
         Ok(match self.sqlite_open(&database) {
             Ok(conn) => Ok(self.table.push(SqliteConnV3(conn))?),
             Err(OpenError::AccessDenied) => Err(v3::Error::AccessDenied),
@@ -180,7 +198,9 @@ impl v3::HostConnection for RequestState {
                 rows: r
                     .rows
                     .into_iter()
-                    .map(|row| v3::RowResult { values: row.into_iter().map(v3_value).collect() })
+                    .map(|row| v3::RowResult {
+                        values: row.into_iter().map(v3_value).collect(),
+                    })
                     .collect(),
             })
             .map_err(v3::Error::Io))
@@ -188,7 +208,12 @@ impl v3::HostConnection for RequestState {
 
     fn last_insert_rowid(&mut self, conn: Resource<SqliteConnV3>) -> wasmtime::Result<i64> {
         let conn = self.table.get(&conn)?;
-        Ok(conn.0.conn.as_ref().map(|c| c.last_insert_rowid()).unwrap_or(0))
+        Ok(conn
+            .0
+            .conn
+            .as_ref()
+            .map(|c| c.last_insert_rowid())
+            .unwrap_or(0))
     }
 
     fn changes(&mut self, conn: Resource<SqliteConnV3>) -> wasmtime::Result<u64> {

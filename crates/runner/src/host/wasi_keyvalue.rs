@@ -13,7 +13,10 @@ fn other(e: anyhow::Error) -> store::Error {
 }
 
 impl store::Host for RequestState {
-    fn open(&mut self, identifier: String) -> wasmtime::Result<Result<Resource<KvBucket>, store::Error>> {
+    fn open(
+        &mut self,
+        identifier: String,
+    ) -> wasmtime::Result<Result<Resource<KvBucket>, store::Error>> {
         Ok(match self.kv_open(&identifier) {
             Ok(s) => Ok(self.table.push(KvBucket(s))?),
             Err(OpenError::AccessDenied) => Err(store::Error::AccessDenied),
@@ -23,19 +26,36 @@ impl store::Host for RequestState {
 }
 
 impl store::HostBucket for RequestState {
-    fn get(&mut self, b: Resource<KvBucket>, key: String) -> wasmtime::Result<Result<Option<Vec<u8>>, store::Error>> {
+    fn get(
+        &mut self,
+        b: Resource<KvBucket>,
+        key: String,
+    ) -> wasmtime::Result<Result<Option<Vec<u8>>, store::Error>> {
         Ok(self.table.get(&b)?.0.get(&key).map_err(other))
     }
 
-    fn set(&mut self, b: Resource<KvBucket>, key: String, value: Vec<u8>) -> wasmtime::Result<Result<(), store::Error>> {
+    fn set(
+        &mut self,
+        b: Resource<KvBucket>,
+        key: String,
+        value: Vec<u8>,
+    ) -> wasmtime::Result<Result<(), store::Error>> {
         Ok(self.table.get(&b)?.0.set(&key, &value).map_err(other))
     }
 
-    fn delete(&mut self, b: Resource<KvBucket>, key: String) -> wasmtime::Result<Result<(), store::Error>> {
+    fn delete(
+        &mut self,
+        b: Resource<KvBucket>,
+        key: String,
+    ) -> wasmtime::Result<Result<(), store::Error>> {
         Ok(self.table.get(&b)?.0.delete(&key).map_err(other))
     }
 
-    fn exists(&mut self, b: Resource<KvBucket>, key: String) -> wasmtime::Result<Result<bool, store::Error>> {
+    fn exists(
+        &mut self,
+        b: Resource<KvBucket>,
+        key: String,
+    ) -> wasmtime::Result<Result<bool, store::Error>> {
         Ok(self.table.get(&b)?.0.exists(&key).map_err(other))
     }
 
@@ -45,7 +65,9 @@ impl store::HostBucket for RequestState {
         cursor: Option<String>,
     ) -> wasmtime::Result<Result<store::KeyResponse, store::Error>> {
         if cursor.is_some() {
-            return Ok(Err(store::Error::Other("list_keys: cursor not supported".into())));
+            return Ok(Err(store::Error::Other(
+                "list_keys: cursor not supported".into(),
+            )));
         }
         Ok(self
             .table
@@ -81,7 +103,11 @@ impl atomics::Host for RequestState {
         match handle.store.swap(&handle.key, &handle.seen, &value) {
             Ok(true) => Ok(Ok(())),
             Ok(false) => {
-                let retry = KvCas { store: handle.store, key: handle.key, seen: None };
+                let retry = KvCas {
+                    store: handle.store,
+                    key: handle.key,
+                    seen: None,
+                };
                 Ok(Err(atomics::CasError::CasFailed(self.table.push(retry)?)))
             }
             Err(e) => Ok(Err(atomics::CasError::StoreError(other(e)))),
@@ -90,12 +116,23 @@ impl atomics::Host for RequestState {
 }
 
 impl atomics::HostCas for RequestState {
-    fn new(&mut self, b: Resource<KvBucket>, key: String) -> wasmtime::Result<Result<Resource<KvCas>, store::Error>> {
+    fn new(
+        &mut self,
+        b: Resource<KvBucket>,
+        key: String,
+    ) -> wasmtime::Result<Result<Resource<KvCas>, store::Error>> {
         let store = self.table.get(&b)?.0.clone();
-        Ok(Ok(self.table.push(KvCas { store, key, seen: None })?))
+        Ok(Ok(self.table.push(KvCas {
+            store,
+            key,
+            seen: None,
+        })?))
     }
 
-    fn current(&mut self, cas: Resource<KvCas>) -> wasmtime::Result<Result<Option<Vec<u8>>, store::Error>> {
+    fn current(
+        &mut self,
+        cas: Resource<KvCas>,
+    ) -> wasmtime::Result<Result<Option<Vec<u8>>, store::Error>> {
         let handle = self.table.get_mut(&cas)?;
         match handle.store.get(&handle.key) {
             Ok(v) => {
@@ -129,7 +166,11 @@ impl batch::Host for RequestState {
         Ok(self.table.get(&b)?.0.set_many(&key_values).map_err(other))
     }
 
-    fn delete_many(&mut self, b: Resource<KvBucket>, keys: Vec<String>) -> wasmtime::Result<Result<(), store::Error>> {
+    fn delete_many(
+        &mut self,
+        b: Resource<KvBucket>,
+        keys: Vec<String>,
+    ) -> wasmtime::Result<Result<(), store::Error>> {
         Ok(self.table.get(&b)?.0.delete_many(&keys).map_err(other))
     }
 }
