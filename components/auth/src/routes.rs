@@ -1,5 +1,5 @@
-//! Every route this component serves. `docs/openapi.json` documents exactly
-//! these (a unit test checks it), and spin.toml routes their prefixes here.
+//! Every route this component serves. `docs/openapi.json` documents these
+//! (tests/e2e/tests/openapi.rs checks every component's table against it), and spin.toml routes their prefixes here.
 
 use edge::{Method, Route, Router};
 

@@ -7,7 +7,8 @@
 //! {"success":false,"error":"Not Found","message":"No API key with that id","code":"api_key_not_found"}
 //! ```
 //!
-//! plus `details` (a list of `{field, message}`) for validation errors.
+//! plus `details` (a list of `{field, message}`) for validation errors
+//! (422 `validation_failed`; 400 `invalid_input` on the extension API).
 //! [`ApiError::Internal`] carries detail for the log only: the client gets a
 //! generic message and the request id to quote.
 
@@ -53,6 +54,14 @@ impl From<FieldError> for ApiError {
 pub enum ApiError {
     /// 400: the request cannot be read (malformed JSON, missing header).
     BadRequest { code: &'static str, message: String },
+    /// 400 naming each invalid field, with the same body as `Validation`:
+    /// how the extension API (`/api/v1/*`, seed 001, which knows no 422)
+    /// answers invalid input. See [`ApiError::into_invalid_input`].
+    InvalidInput {
+        code: &'static str,
+        message: String,
+        details: Vec<FieldError>,
+    },
     /// 401: no credential, or one that does not authenticate.
     Unauthorized { code: &'static str, message: String },
     /// 403: authenticated but not allowed (scope, role, refused origin).
@@ -131,6 +140,29 @@ impl ApiError {
             details,
         }
     }
+    /// 400 naming every invalid field (extension API style).
+    pub fn invalid_input(details: Vec<FieldError>) -> Self {
+        match Self::validation(details) {
+            Self::Validation {
+                message, details, ..
+            } => Self::InvalidInput {
+                code: "invalid_input",
+                message,
+                details,
+            },
+            other => other,
+        }
+    }
+
+    /// The same error, with a 422 `Validation` turned into a 400
+    /// `InvalidInput` (for the extension API); anything else unchanged.
+    pub fn into_invalid_input(self) -> Self {
+        match self {
+            Self::Validation { details, .. } => Self::invalid_input(details),
+            other => other,
+        }
+    }
+
     /// 500 with `detail` for the log.
     pub fn internal(detail: impl std::fmt::Display) -> Self {
         Self::Internal(detail.to_string())
@@ -139,7 +171,7 @@ impl ApiError {
     /// The HTTP status this error is answered with.
     pub fn status(&self) -> u16 {
         match self {
-            ApiError::BadRequest { .. } => 400,
+            ApiError::BadRequest { .. } | ApiError::InvalidInput { .. } => 400,
             ApiError::Unauthorized { .. } => 401,
             ApiError::Forbidden { .. } => 403,
             ApiError::NotFound { .. } => 404,
@@ -163,7 +195,8 @@ impl ApiError {
             | ApiError::NotFound { code, .. }
             | ApiError::Conflict { code, .. }
             | ApiError::PreconditionFailed { code, .. }
-            | ApiError::Validation { code, .. } => code,
+            | ApiError::Validation { code, .. }
+            | ApiError::InvalidInput { code, .. } => code,
             ApiError::MethodNotAllowed { .. } => "method_not_allowed",
             ApiError::PayloadTooLarge { .. } => "payload_too_large",
             ApiError::UnsupportedMediaType { .. } => "unsupported_media_type",
@@ -191,6 +224,11 @@ impl ApiError {
             | ApiError::PreconditionFailed { message, .. }
             | ApiError::UnsupportedMediaType { message } => message,
             ApiError::Validation {
+                message,
+                details: fields,
+                ..
+            }
+            | ApiError::InvalidInput {
                 message,
                 details: fields,
                 ..
@@ -315,6 +353,20 @@ mod tests {
         assert_eq!(b["details"][0]["field"], "password");
         assert_eq!(b["details"][1]["field"], "email");
         assert!(b["message"].as_str().expect("message").contains("password"));
+    }
+
+    #[test]
+    fn invalid_input_is_400_with_the_same_details() {
+        let e = ApiError::validation(vec![FieldError::new("hostname", "is required")])
+            .into_invalid_input();
+        assert_eq!(e.status(), 400);
+        let r = e.into_response("rid");
+        let b = body(&r);
+        assert_eq!(b["code"], "invalid_input");
+        assert_eq!(b["error"], "Bad Request");
+        assert_eq!(b["details"][0]["field"], "hostname");
+        let other = ApiError::not_found("x", "y").into_invalid_input();
+        assert_eq!(other.status(), 404);
     }
 
     #[test]

@@ -30,6 +30,7 @@ wit_bindgen::generate!({
 pub use browser_cloud::platform::identity::{
     self, AuthError, CredentialKind, Principal, RateLimit, TeamRole,
 };
+pub use browser_cloud::platform::locks::{self, ActiveLocks, Holder, Lease, LockError};
 
 use edge::{ApiError, Ctx};
 
@@ -124,4 +125,63 @@ pub fn team_role_str(role: TeamRole) -> &'static str {
         TeamRole::Member => "member",
         TeamRole::Viewer => "viewer",
     }
+}
+
+/// The `locks` actor for an authenticated caller.
+pub fn lock_actor(principal: &Principal, request_id: &str) -> locks::Actor {
+    locks::Actor {
+        team_id: principal.team_id.clone(),
+        user_id: principal.user_id.clone(),
+        role: match principal.role {
+            TeamRole::Owner => locks::Role::Owner,
+            TeamRole::Admin => locks::Role::Admin,
+            TeamRole::Member => locks::Role::Member,
+            TeamRole::Viewer => locks::Role::Viewer,
+        },
+        request_id: request_id.to_owned(),
+    }
+}
+
+/// Maps the lock provider's error onto the API's one error type. A refusal
+/// names the holder in its message; callers that want the holder as data
+/// too read it from the [`LockError`] before mapping.
+pub fn lock_error(e: LockError) -> ApiError {
+    match e {
+        LockError::NotFound => ApiError::not_found("profile_not_found", "No profile with this id"),
+        LockError::Held(holder) => ApiError::conflict(
+            "profile_locked",
+            format!("The profile is in use: {}", describe_holder(&holder)),
+        ),
+        LockError::NotHolder(Some(holder)) => ApiError::conflict(
+            "lock_not_held",
+            format!(
+                "This client does not hold the lock (wrong client id or token); {}",
+                describe_holder(&holder)
+            ),
+        ),
+        LockError::NotHolder(None) => ApiError::conflict(
+            "lock_not_held",
+            "This client does not hold the lock (wrong client id or token, released, or taken over after going stale)",
+        ),
+        LockError::Forbidden(why) => ApiError::forbidden("lock_force_release_forbidden", why),
+        LockError::NotLocked => {
+            ApiError::not_found("lock_not_found", "The profile has no active lock")
+        }
+        LockError::Invalid(why) => ApiError::bad_request("invalid_lock_request", why),
+        LockError::Internal(detail) => ApiError::internal(format!("lock provider: {detail}")),
+    }
+}
+
+/// `held by client "c1" (user u1 "Ann") since 2026-… until 2026-…`.
+pub fn describe_holder(h: &Holder) -> String {
+    let user = match &h.user_name {
+        Some(name) => format!("user {} ({name:?})", h.user_id),
+        None => format!("user {}", h.user_id),
+    };
+    format!(
+        "held by client {:?} of {user} since {}, expires at {} unless renewed",
+        h.client_id,
+        edge::time::iso8601_ms(h.since),
+        edge::time::iso8601_ms(h.expires_at)
+    )
 }

@@ -1,0 +1,48 @@
+//! Every route this component serves. `docs/openapi.json` documents exactly
+//! these (tests/e2e/tests/openapi.rs checks every component's table against
+//! it), and spin.toml routes their prefixes here.
+
+use edge::{Method, Route, Router};
+
+use crate::handlers::{fingerprints, groups, launch, locks, profiles, proxies, tags, templates};
+
+pub static ROUTES: &[Route] = &[
+    Route::new(Method::Get, "/api/profiles", profiles::list),
+    Route::new(Method::Post, "/api/profiles", profiles::create),
+    Route::new(Method::Get, "/api/profiles/:id", profiles::get),
+    Route::new(Method::Put, "/api/profiles/:id", profiles::update),
+    Route::new(Method::Delete, "/api/profiles/:id", profiles::delete),
+    Route::new(Method::Post, "/api/profiles/:id/launch", launch::launch),
+    Route::new(
+        Method::Post,
+        "/api/profiles/:id/heartbeat",
+        launch::heartbeat,
+    ),
+    Route::new(Method::Post, "/api/profiles/:id/release", launch::release),
+    Route::new(Method::Get, "/api/locks", locks::list),
+    Route::new(
+        Method::Delete,
+        "/api/locks/:profileId",
+        locks::force_release,
+    ),
+    Route::new(Method::Get, "/api/groups", groups::list),
+    Route::new(Method::Post, "/api/groups", groups::create),
+    Route::new(Method::Get, "/api/groups/:id", groups::get),
+    Route::new(Method::Put, "/api/groups/:id", groups::update),
+    Route::new(Method::Delete, "/api/groups/:id", groups::delete),
+    Route::new(Method::Get, "/api/tags", tags::list),
+    Route::new(Method::Get, "/api/proxies", proxies::list),
+    Route::new(Method::Post, "/api/proxies", proxies::create),
+    Route::new(Method::Get, "/api/proxies/:id", proxies::get),
+    Route::new(Method::Put, "/api/proxies/:id", proxies::update),
+    Route::new(Method::Delete, "/api/proxies/:id", proxies::delete),
+    Route::new(Method::Get, "/api/templates", templates::list),
+    Route::new(Method::Get, "/api/templates/:id", templates::get),
+    Route::new(
+        Method::Post,
+        "/api/fingerprints/validate",
+        fingerprints::validate,
+    ),
+];
+
+pub static ROUTER: Router = Router::new(ROUTES);

@@ -1,0 +1,31 @@
+//! The `projects` HTTP component: the QA extension's projects (with
+//! get-or-create by hostname), test plans, and flows with their executions,
+//! everything scoped to the calling user (another user's ids answer 404).
+//!
+//! Layers: this entry point -> [`routes`] (the table) -> [`handlers`] (one
+//! module per resource) -> [`domain`] (input types, pure and unit-tested)
+//! -> [`persistence`] (SQL as named constants, one transaction per state
+//! change with its audit entry) -> [`models`] (rows and the JSON views).
+//! Authentication goes through the `identity` component dependency
+//! (`platform_bindings::authenticate`): `X-Api-Key: bgx_…` and session
+//! tokens both work. Limits come from Spin variables ([`config`]).
+
+pub mod config;
+pub mod domain;
+pub mod handlers;
+pub mod models;
+pub mod persistence;
+pub mod routes;
+
+/// Spin's entry point: everything else happens in the edge and the handlers.
+/// `#[http_component]` generates the `wasi:http/incoming-handler` export
+/// glue, which is `unsafe` by nature; it stays inside this module. (Only
+/// for wasm: a native build, for unit tests, has nothing to export.)
+#[cfg(target_arch = "wasm32")]
+#[allow(unsafe_code)]
+mod entry {
+    #[spin_sdk::http_component]
+    fn handle(req: spin_sdk::http::Request) -> spin_sdk::http::Response {
+        edge::spin::handle(req, &crate::routes::ROUTER)
+    }
+}
