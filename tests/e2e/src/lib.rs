@@ -14,6 +14,9 @@ use std::time::Duration;
 
 pub use serde_json::json;
 
+/// spin.toml, the SpinKube manifests and the nginx front that stands in for their Ingress.
+pub mod deploy;
+
 /// The repository root (this crate lives in `tests/e2e`).
 pub fn repo_root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -92,7 +95,17 @@ pub fn spawn_app_with(opts: AppOptions) -> TestApp {
     try_spawn(opts).expect("app starts")
 }
 
+/// Starts the app from another manifest than the repository's `spin.toml` (e.g. a generated
+/// copy whose components point at a swapped-in build); everything else as `spawn_app_with`.
+pub fn try_spawn_app_from(manifest: &Path, opts: AppOptions) -> Result<TestApp> {
+    try_spawn_manifest(opts, manifest)
+}
+
 fn try_spawn(opts: AppOptions) -> Result<TestApp> {
+    try_spawn_manifest(opts, &repo_root().join("spin.toml"))
+}
+
+fn try_spawn_manifest(opts: AppOptions, manifest: &Path) -> Result<TestApp> {
     let (bin, mut args) = runner_binary();
     let (state, state_dir) = match &opts.state_dir {
         Some(d) => (None, d.clone()),
@@ -103,7 +116,7 @@ fn try_spawn(opts: AppOptions) -> Result<TestApp> {
         }
     };
     let root = repo_root();
-    args.extend(["-f".into(), root.join("spin.toml").display().to_string()]);
+    args.extend(["-f".into(), manifest.display().to_string()]);
     args.extend(["--listen".into(), "127.0.0.1:0".into()]);
     args.extend(["--state-dir".into(), state_dir.display().to_string()]);
     for m in migrations() {

@@ -1,0 +1,37 @@
+//! Every route this component serves. `docs/openapi.json` documents these
+//! (tests/e2e/tests/openapi.rs checks every component's table against it), and
+//! spin.toml routes `/api/teams/...` and `/api/audit/...` here.
+
+use edge::{Method, Route, Router};
+
+use crate::handlers::{audit, invitations, members, teams};
+
+pub static ROUTES: &[Route] = &[
+    Route::new(Method::Get, "/api/teams", teams::list),
+    Route::new(Method::Post, "/api/teams", teams::create),
+    Route::new(
+        Method::Post,
+        "/api/teams/invitations/accept",
+        invitations::accept,
+    ),
+    Route::new(Method::Put, "/api/teams/:id", teams::rename),
+    Route::new(Method::Get, "/api/teams/:id/members", members::list),
+    Route::new(
+        Method::Post,
+        "/api/teams/:id/invitations",
+        invitations::create,
+    ),
+    Route::new(
+        Method::Put,
+        "/api/teams/:id/members/:userId",
+        members::change_role,
+    ),
+    Route::new(
+        Method::Delete,
+        "/api/teams/:id/members/:userId",
+        members::remove,
+    ),
+    Route::new(Method::Get, "/api/audit", audit::list),
+];
+
+pub static ROUTER: Router = Router::new(ROUTES);
