@@ -335,6 +335,25 @@ impl TestApp {
         self.request("DELETE", path)
     }
 
+    /// The server's clock in milliseconds since the epoch, as `GET /health` reports it.
+    pub fn server_time_ms(&self) -> i64 {
+        self.get("/health").send().json()["timestamp"]
+            .as_i64()
+            .expect("health carries a timestamp")
+    }
+
+    /// Returns once the server's clock reads at least `ms` milliseconds past its reading now:
+    /// tests that need distinct timestamps wait on the server's own clock, not on a sleep.
+    pub fn wait_server_ms(&self, ms: i64) {
+        let start = self.server_time_ms();
+        for _ in 0..100_000 {
+            if self.server_time_ms() >= start + ms {
+                return;
+            }
+        }
+        panic!("the server clock did not advance {ms} ms");
+    }
+
     /// The runner's log so far (stderr), for assertions on what was logged.
     pub fn logs(&self) -> String {
         self.logs.lock().map(|l| l.clone()).unwrap_or_default()

@@ -126,7 +126,7 @@ fn concurrent_launches_of_one_profile_have_exactly_one_winner() {
 
 #[test]
 fn fencing_tokens_strictly_increase_across_holders() {
-    let app = spawn_app_with(AppOptions::default().variable("lock_ttl", "1s"));
+    let app = spawn_app();
     let t = user(&app, "ann@example.com");
     let id = profile_id(&app, &t, "Shop");
     let t1 = launched_token(&app, &t, &id, "a");
@@ -147,29 +147,50 @@ fn fencing_tokens_strictly_increase_across_holders() {
     );
     let t3 = launched_token(&app, &t, &id, "c");
     assert!(t3 > t2);
-    // stale takeover after lock_ttl
-    std::thread::sleep(std::time::Duration::from_millis(1300));
-    let t4 = launched_token(&app, &t, &id, "d");
-    assert!(t4 > t3);
-    // the old holder's heartbeat is refused, naming the new holder
-    let r = heartbeat(&app, &t, &id, "c", t3);
-    assert_error(&r, 409, "lock_not_held");
-    assert_eq!(r.json()["holder"]["clientId"], "d");
+}
+
+/// Launches as `client` until the current lock has gone stale and the launch wins. Bounded by
+/// wall time, not by a guess at how long the ttl takes: the condition is the answer itself.
+fn launch_when_stale(app: &e2e::TestApp, t: &str, id: &str, client: &str) -> serde_json::Value {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    loop {
+        let r = launch(app, t, id, client);
+        if r.status == 200 {
+            return r.json();
+        }
+        assert_error(&r, 409, "profile_locked");
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the lock never went stale"
+        );
+    }
 }
 
 #[test]
-fn a_stale_lock_is_taken_over_and_a_short_ttl_shortens_the_heartbeat_interval() {
-    let app = spawn_app_with(AppOptions::default().variable("lock_ttl", "1s"));
+fn a_stale_lock_is_taken_over_with_a_higher_token_and_the_old_holder_is_refused() {
+    let app = spawn_app_with(AppOptions::default().variable("lock_ttl", "200ms"));
     let t = user(&app, "ann@example.com");
     let id = profile_id(&app, &t, "Shop");
-    let r = launch(&app, &t, &id, "old");
-    assert_eq!(r.json()["lock"]["heartbeatIntervalMs"], 333);
-    assert_error(&launch(&app, &t, &id, "new"), 409, "profile_locked");
-    std::thread::sleep(std::time::Duration::from_millis(1300));
-    assert_eq!(launch(&app, &t, &id, "new").status, 200);
+    let old = launch(&app, &t, &id, "old").json();
+    let old_token = old["lock"]["token"].as_u64().expect("token");
+    let new = launch_when_stale(&app, &t, &id, "new");
+    assert!(new["lock"]["token"].as_u64().expect("token") > old_token);
     let locks = app.get("/api/locks").bearer(&t).send().json();
     assert_eq!(locks["total"], 1);
     assert_eq!(locks["locks"][0]["clientId"], "new");
+    // the old holder's heartbeat is refused, naming the new holder
+    let r = heartbeat(&app, &t, &id, "old", old_token);
+    assert_error(&r, 409, "lock_not_held");
+    assert_eq!(r.json()["holder"]["clientId"], "new");
+}
+
+#[test]
+fn a_short_ttl_shortens_the_heartbeat_interval_to_a_third() {
+    let app = spawn_app_with(AppOptions::default().variable("lock_ttl", "3s"));
+    let t = user(&app, "ann@example.com");
+    let id = profile_id(&app, &t, "Shop");
+    let r = launch(&app, &t, &id, "a");
+    assert_eq!(r.json()["lock"]["heartbeatIntervalMs"], 1000);
 }
 
 #[test]
@@ -179,12 +200,22 @@ fn heartbeat_extends_the_lock_for_its_holder_only() {
     let id = profile_id(&app, &t, "Shop");
     let launched = launch(&app, &t, &id, "a").json();
     let token = launched["lock"]["token"].as_u64().expect("token");
-    std::thread::sleep(std::time::Duration::from_millis(20));
-    let r = heartbeat(&app, &t, &id, "a", token);
-    assert_eq!(r.status, 200, "{}", r.text());
-    assert_eq!(r.json()["success"], true);
-    assert_eq!(r.json()["lock"]["token"].as_u64(), Some(token));
-    assert!(r.json()["lock"]["expiresAt"].as_i64() > launched["lock"]["expiresAt"].as_i64());
+    // Expiry has millisecond resolution: heartbeat until the clock has moved on, then the
+    // new expiry must be later than the launch's (bounded by attempts, not by a sleep).
+    let mut extended = false;
+    for _ in 0..1000 {
+        let r = heartbeat(&app, &t, &id, "a", token);
+        assert_eq!(r.status, 200, "{}", r.text());
+        assert_eq!(r.json()["success"], true);
+        assert_eq!(r.json()["lock"]["token"].as_u64(), Some(token));
+        let expires = r.json()["lock"]["expiresAt"].as_i64();
+        assert!(expires >= launched["lock"]["expiresAt"].as_i64());
+        if expires > launched["lock"]["expiresAt"].as_i64() {
+            extended = true;
+            break;
+        }
+    }
+    assert!(extended, "heartbeat never moved the expiry forward");
     // token in a header works too
     let r = app
         .post(&format!("/api/profiles/{id}/heartbeat"))

@@ -388,7 +388,7 @@ fn the_cursor_walks_every_profile_once_and_updated_since_reports_deletions() {
         .json()["createdAt"]
         .as_i64()
         .expect("t");
-    std::thread::sleep(std::time::Duration::from_millis(5));
+    app.wait_server_ms(1);
     let mark = since;
     app.put(&format!("/api/profiles/{}", ids[1]))
         .bearer(&t)

@@ -371,7 +371,7 @@ fn lists_are_paginated_newest_first() {
     let ann = user(&app, "ann@example.com");
     for host in ["one.example", "two.example", "three.example"] {
         project(&app, &ann.key, host);
-        std::thread::sleep(std::time::Duration::from_millis(5));
+        app.wait_server_ms(1);
     }
     let page = data(
         &app.get("/api/v1/projects?limit=2").api_key(&ann.key).send(),

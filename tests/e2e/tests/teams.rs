@@ -476,7 +476,7 @@ fn invitations_expire_after_the_configured_ttl() {
     let r = invite(&app, &ann, &team, "bob@example.com", "member");
     assert_eq!(r.status, 201, "{}", r.text());
     let token = r.json()["token"].as_str().expect("token").to_owned();
-    std::thread::sleep(std::time::Duration::from_millis(20));
+    app.wait_server_ms(2);
     assert_error(&accept(&app, &bob, &token), 409, "invitation_expired");
     assert_error(&members(&app, &bob, &team), 404, "team_not_found");
 }

@@ -250,7 +250,7 @@ fn plans_are_listed_per_project_or_all_and_paginated() {
         let mut body = seed_plan(project_id);
         body["name"] = json!(name);
         create_plan(&app, &ann.key, &body);
-        std::thread::sleep(std::time::Duration::from_millis(5));
+        app.wait_server_ms(1);
     }
     let names = |v: &Value| -> Vec<String> {
         v["plans"]
