@@ -16,6 +16,7 @@ pub use serde_json::json;
 
 /// spin.toml, the SpinKube manifests and the nginx front that stands in for their Ingress.
 pub mod deploy;
+pub mod jwt;
 
 /// The repository root (this crate lives in `tests/e2e`).
 pub fn repo_root() -> PathBuf {
