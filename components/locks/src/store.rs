@@ -192,6 +192,9 @@ fn lease(
         acquired_at,
         expires_at: db::int(row, 2, "expires_at").map_err(from_api)?,
         heartbeat_interval_ms: rules::heartbeat_interval_ms(ttl),
+        // The statement keeps `acquired_at` for a live holder relaunching and sets it to
+        // `now` for a new holder, so an older acquisition means a renewal (to the millisecond:
+        // a relaunch in the very millisecond of the first launch reads as a new acquisition).
         renewed: acquired_at < now,
     })
 }

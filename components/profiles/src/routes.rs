@@ -4,9 +4,13 @@
 
 use edge::{Method, Route, Router};
 
-use crate::handlers::{fingerprints, groups, launch, locks, profiles, proxies, tags, templates};
+use crate::handlers::{
+    fingerprints, groups, health, launch, locks, profiles, proxies, tags, templates,
+};
 
 pub static ROUTES: &[Route] = &[
+    // Exact route in spin.toml: this component's own health check.
+    Route::new(Method::Get, "/health/profiles", health::health),
     Route::new(Method::Get, "/api/profiles", profiles::list),
     Route::new(Method::Post, "/api/profiles", profiles::create),
     Route::new(Method::Get, "/api/profiles/:id", profiles::get),

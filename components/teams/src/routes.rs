@@ -1,12 +1,14 @@
 //! Every route this component serves. `docs/openapi.json` documents these
 //! (tests/e2e/tests/openapi.rs checks every component's table against it), and
-//! spin.toml routes `/api/teams/...` and `/api/audit/...` here.
+//! spin.toml routes `/api/teams/...`, `/api/audit/...` and `/health/teams` here.
 
 use edge::{Method, Route, Router};
 
-use crate::handlers::{audit, invitations, members, teams};
+use crate::handlers::{audit, health, invitations, members, teams};
 
 pub static ROUTES: &[Route] = &[
+    // Exact route in spin.toml: this component's own health check.
+    Route::new(Method::Get, "/health/teams", health::health),
     Route::new(Method::Get, "/api/teams", teams::list),
     Route::new(Method::Post, "/api/teams", teams::create),
     Route::new(

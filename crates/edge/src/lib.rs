@@ -32,6 +32,7 @@ pub mod cors;
 pub mod db;
 pub mod domain;
 pub mod error;
+pub mod health;
 pub mod ids;
 pub mod rate_limit;
 pub mod request;

@@ -637,7 +637,7 @@ impl Front {
 
     /// Points the services at new addresses and reloads nginx gracefully (requests in flight
     /// finish on the old workers; the listening socket never closes). Returns once the master
-    /// has started a worker on the new configuration.
+    /// has started a worker on the new configuration and the old workers stopped accepting.
     pub fn reroute(&mut self, upstreams: &BTreeMap<String, SocketAddr>) -> Result<()> {
         let conf = self.dir.path().join("nginx.conf");
         std::fs::write(
@@ -659,7 +659,10 @@ impl Front {
                 String::from_utf8_lossy(&out.stderr)
             );
         }
-        self.wait_for_log("start worker process", Duration::from_secs(30))
+        self.wait_for_log("start worker process", Duration::from_secs(30))?;
+        // Until an old worker has taken its QUIT it may still accept a new connection and send
+        // it to the old upstream; once it logs this it only finishes what it holds.
+        self.wait_for_log("gracefully shutting down", Duration::from_secs(30))
     }
 
     /// What nginx logged so far.

@@ -537,17 +537,11 @@ fn check_spinapps(spin: &SpinManifest, sets: &[&ManifestSet]) -> Vec<String> {
                     problems.push(format!("{who}: no checks.{probe}.httpGet.path"));
                     continue;
                 };
-                let served = path == SPIN_HEALTH
-                    || spin.component_for(path).is_some_and(|c| {
-                        components
-                            .as_ref()
-                            .is_none_or(|cs| cs.iter().any(|x| x == c))
-                    });
-                if !served {
-                    problems.push(format!(
-                        "{who}: {probe} probe {path} is not served by this SpinApp's components"
-                    ));
-                }
+                problems.extend(
+                    probe_problems(spin, components.as_deref(), path)
+                        .into_iter()
+                        .map(|p| format!("{who}: {probe} probe {path} {p}")),
+                );
                 // A SpinApp serving /health must be probed there, not on Spin's own route.
                 let has_health = spin.component_for("/health").is_some_and(|c| {
                     components
@@ -564,6 +558,50 @@ fn check_spinapps(spin: &SpinManifest, sets: &[&ManifestSet]) -> Vec<String> {
         }
     }
     problems
+}
+
+/// Why `path` does not prove that a SpinApp keeping `components` (`None`: all) works: it must be
+/// an exact `[[trigger.http]]` route of spin.toml (not Spin's own `/.well-known/spin/health`,
+/// which only shows the process is up, nor a path falling to a wildcard such as auth's `/...`)
+/// whose component is one this SpinApp keeps, and that component's route table
+/// (`components/<id>/src/routes.rs`) must serve it on GET.
+fn probe_problems(spin: &SpinManifest, components: Option<&[String]>, path: &str) -> Vec<String> {
+    if path == SPIN_HEALTH {
+        return vec![
+            "is Spin's own route, which proves only that the process is up: probe a health \
+             route of this SpinApp's own components"
+                .into(),
+        ];
+    }
+    let Some(route) = spin
+        .routes
+        .iter()
+        .find(|r| r.wildcard_prefix().is_none() && r.route == path)
+    else {
+        return vec!["is no exact route of spin.toml".into()];
+    };
+    let component = &route.component;
+    if components.is_some_and(|cs| !cs.contains(component)) {
+        return vec![format!(
+            "is served by component {component}, not by this SpinApp's components {components:?}"
+        )];
+    }
+    let routes_rs = repo_root()
+        .join("components")
+        .join(component)
+        .join("src/routes.rs");
+    let table: String = std::fs::read_to_string(&routes_rs)
+        .unwrap_or_default()
+        .chars()
+        .filter(|c| !c.is_whitespace())
+        .collect();
+    if !table.contains(&format!("Route::new(Method::Get,\"{path}\",")) {
+        return vec![format!(
+            "is routed to {component}, but {} has no GET route for it",
+            routes_rs.display()
+        )];
+    }
+    vec![]
 }
 
 fn check_runtime_config(file: &str, text: &str) -> Vec<String> {
@@ -868,6 +906,58 @@ fn field_and_variable_checks_bite() {
     let p = check_variables(&spin, &deployments(&sets));
     assert!(
         p.iter().any(|x| x.contains("required variable jwt_secret")),
+        "{p:?}"
+    );
+}
+
+#[test]
+fn probe_check_bites() {
+    let spin = spin();
+    let probe_of = |sets: &mut Vec<ManifestSet>, component: &str, path: &str| {
+        let set = selective_set(sets);
+        let app = set
+            .spinapps
+            .iter_mut()
+            .find(|a| app_components(a).is_some_and(|cs| cs.iter().any(|c| c == component)))
+            .expect("the SpinApp of the component");
+        app["spec"]["checks"]["readiness"]["httpGet"]["path"] = Value::String(path.into());
+        app_name(app)
+    };
+    for (component, path, want) in [
+        // Spin's own route: the process is up, the component may not work.
+        ("projects", SPIN_HEALTH, "Spin's own route"),
+        // Another SpinApp's health route.
+        ("projects", "/health", "not by this SpinApp's components"),
+        (
+            "teams",
+            "/health/profiles",
+            "not by this SpinApp's components",
+        ),
+        // A path only auth's `/...` catch-all answers (a JSON 404).
+        ("auth", "/health/nope", "no exact route"),
+        // An exact route of the component that its route table does not serve on GET.
+        ("auth", "/api/v1/infox", "no exact route"),
+    ] {
+        let mut sets = load_sets();
+        let name = probe_of(&mut sets, component, path);
+        let p = check_spinapps(&spin, &deployments(&sets));
+        assert!(
+            p.iter().any(|x| x.contains(&name)
+                && x.contains(&format!("readiness probe {path} "))
+                && x.contains(want)),
+            "{component} probed on {path}: {p:?}"
+        );
+    }
+    let mut spin_wrong = spin.clone();
+    spin_wrong.routes.push(e2e::deploy::HttpRoute {
+        route: "/health/teams-unserved".into(),
+        component: "teams".into(),
+    });
+    let mut sets = load_sets();
+    probe_of(&mut sets, "teams", "/health/teams-unserved");
+    let p = check_spinapps(&spin_wrong, &deployments(&sets));
+    assert!(
+        p.iter().any(|x| x.contains("has no GET route for it")),
         "{p:?}"
     );
 }

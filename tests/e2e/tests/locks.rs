@@ -130,7 +130,9 @@ fn fencing_tokens_strictly_increase_across_holders() {
     let t = user(&app, "ann@example.com");
     let id = profile_id(&app, &t, "Shop");
     let t1 = launched_token(&app, &t, &id, "a");
-    // the same live holder launching again keeps its token
+    // the same live holder launching again keeps its token; `renewed` compares the lock's
+    // acquisition time with now (milliseconds), so let the server's clock move on first
+    app.wait_server_ms(1);
     let again = launch(&app, &t, &id, "a");
     assert_eq!(again.json()["lock"]["token"].as_u64(), Some(t1));
     assert_eq!(again.json()["lock"]["renewed"], true);

@@ -5,6 +5,7 @@
 
 pub mod fingerprints;
 pub mod groups;
+pub mod health;
 pub mod launch;
 pub mod locks;
 pub mod profiles;

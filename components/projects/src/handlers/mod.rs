@@ -4,6 +4,7 @@
 //! persistence layer and answers in the `{success, data, message?}` envelope.
 
 pub mod flows;
+pub mod health;
 pub mod projects;
 pub mod test_plans;
 

@@ -4,6 +4,7 @@
 //! input into domain types, calls the persistence layer and builds the view.
 
 pub mod audit;
+pub mod health;
 pub mod invitations;
 pub mod members;
 pub mod teams;
