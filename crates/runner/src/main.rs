@@ -124,6 +124,7 @@ fn up(args: UpArgs) -> Result<()> {
         .build()
         .context("cannot start the async runtime")?;
     runtime.block_on(async move {
+        let shutdown = server::Shutdown::install()?;
         let listener = tokio::net::TcpListener::bind(&args.listen)
             .await
             .with_context(|| format!("cannot listen on {}", args.listen))?;
@@ -146,6 +147,6 @@ fn up(args: UpArgs) -> Result<()> {
         }
         out.flush()?;
         drop(out);
-        server::serve(app, listener).await
+        server::serve(app, listener, shutdown).await
     })
 }
