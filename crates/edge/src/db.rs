@@ -52,6 +52,40 @@ pub fn execute(
         .map_err(|error| DbError { context, error })
 }
 
+/// Runs a query and converts every row with the model's `TryFrom<&RowResult>`.
+pub fn rows<T>(
+    db: &Connection,
+    context: &'static str,
+    sql: &str,
+    params: &[Value],
+) -> Result<Vec<T>, ApiError>
+where
+    T: for<'r> TryFrom<&'r RowResult, Error = ApiError>,
+{
+    execute(db, context, sql, params)?
+        .rows
+        .iter()
+        .map(T::try_from)
+        .collect()
+}
+
+/// Runs a query and converts its first row, if there is one.
+pub fn first<T>(
+    db: &Connection,
+    context: &'static str,
+    sql: &str,
+    params: &[Value],
+) -> Result<Option<T>, ApiError>
+where
+    T: for<'r> TryFrom<&'r RowResult, Error = ApiError>,
+{
+    execute(db, context, sql, params)?
+        .rows
+        .first()
+        .map(T::try_from)
+        .transpose()
+}
+
 /// Runs `work` inside `BEGIN IMMEDIATE … COMMIT` (the write lock is taken
 /// up front, so concurrent writers queue instead of failing to upgrade).
 /// Any error rolls back; the error is returned as it was.

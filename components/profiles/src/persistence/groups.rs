@@ -56,17 +56,12 @@ pub fn list(
     limit: u32,
     offset: u32,
 ) -> Result<(Vec<Group>, i64), ApiError> {
-    let result = db::execute(
+    let groups = db::rows(
         db,
         "listing groups",
         SELECT_GROUPS,
         &[text(team_id), int(limit), int(offset)],
     )?;
-    let groups = result
-        .rows
-        .iter()
-        .map(Group::try_from)
-        .collect::<Result<Vec<_>, _>>()?;
     Ok((
         groups,
         count(db, "counting groups", COUNT_GROUPS, &[text(team_id)])?,
@@ -74,18 +69,13 @@ pub fn list(
 }
 
 pub fn get(db: &Connection, team_id: &str, id: &str) -> Result<Group, ApiError> {
-    let result = db::execute(
+    db::first(
         db,
         "selecting group",
         SELECT_GROUP,
         &[text(id), text(team_id)],
-    )?;
-    result
-        .rows
-        .first()
-        .map(Group::try_from)
-        .transpose()?
-        .ok_or_else(not_found)
+    )?
+    .ok_or_else(not_found)
 }
 
 pub fn create(

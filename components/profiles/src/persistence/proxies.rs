@@ -54,17 +54,12 @@ pub fn list(
     limit: u32,
     offset: u32,
 ) -> Result<(Vec<Proxy>, i64), ApiError> {
-    let result = db::execute(
+    let proxies = db::rows(
         db,
         "listing proxies",
         SELECT_PROXIES,
         &[text(team_id), int(limit), int(offset)],
     )?;
-    let proxies = result
-        .rows
-        .iter()
-        .map(Proxy::try_from)
-        .collect::<Result<Vec<_>, _>>()?;
     Ok((
         proxies,
         count(db, "counting proxies", COUNT_PROXIES, &[text(team_id)])?,
@@ -72,18 +67,13 @@ pub fn list(
 }
 
 pub fn get(db: &Connection, team_id: &str, id: &str) -> Result<Proxy, ApiError> {
-    let result = db::execute(
+    db::first(
         db,
         "selecting proxy",
         SELECT_PROXY,
         &[text(id), text(team_id)],
-    )?;
-    result
-        .rows
-        .first()
-        .map(Proxy::try_from)
-        .transpose()?
-        .ok_or_else(not_found)
+    )?
+    .ok_or_else(not_found)
 }
 
 fn audit(
