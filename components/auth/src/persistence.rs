@@ -56,7 +56,7 @@ const INSERT_API_KEY: &str = "\
 const SELECT_API_KEYS_OF_USER: &str = concat!(
     "SELECT ",
     api_key_columns!(),
-    " FROM api_keys k WHERE k.user_id = ? ORDER BY k.created_at DESC, k.id"
+    " FROM api_keys k WHERE k.user_id = ? ORDER BY k.created_at DESC, k.rowid DESC"
 );
 const SELECT_API_KEY_OF_USER: &str = concat!(
     "SELECT ",

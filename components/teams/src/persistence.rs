@@ -32,7 +32,7 @@ const SELECT_TEAMS_OF_USER: &str = concat!(
     "SELECT ",
     team_columns!(),
     " FROM teams t JOIN team_members m ON m.team_id = t.id",
-    " WHERE m.user_id = ? ORDER BY t.created_at, t.id"
+    " WHERE m.user_id = ? ORDER BY t.created_at, t.rowid"
 );
 const SELECT_TEAM_OF_MEMBER: &str = concat!(
     "SELECT ",
@@ -49,7 +49,7 @@ const SELECT_MEMBERS: &str = concat!(
     "SELECT ",
     member_columns!(),
     " FROM team_members m JOIN users u ON u.id = m.user_id",
-    " WHERE m.team_id = ? ORDER BY m.created_at, m.user_id LIMIT ? OFFSET ?"
+    " WHERE m.team_id = ? ORDER BY m.created_at, m.rowid LIMIT ? OFFSET ?"
 );
 const COUNT_MEMBERS: &str = "SELECT COUNT(*) FROM team_members WHERE team_id = ?";
 const SELECT_MEMBER: &str = concat!(

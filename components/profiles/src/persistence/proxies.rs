@@ -19,7 +19,7 @@ macro_rules! proxy_columns {
 const SELECT_PROXIES: &str = concat!(
     "SELECT ",
     proxy_columns!(),
-    " FROM proxies x WHERE x.team_id = ? ORDER BY x.created_at, x.id LIMIT ? OFFSET ?"
+    " FROM proxies x WHERE x.team_id = ? ORDER BY x.created_at, x.rowid LIMIT ? OFFSET ?"
 );
 const COUNT_PROXIES: &str = "SELECT COUNT(*) FROM proxies WHERE team_id = ?";
 const SELECT_PROXY: &str = concat!(

@@ -47,7 +47,7 @@ const SELECT_FLOWS_PAGE: &str = concat!(
     "SELECT ",
     flow_columns!("NULL"),
     " FROM flows f WHERE f.user_id = ? AND (? IS NULL OR f.status = ?)",
-    " ORDER BY f.created_at DESC, f.id LIMIT ? OFFSET ?"
+    " ORDER BY f.created_at DESC, f.rowid DESC LIMIT ? OFFSET ?"
 );
 const COUNT_FLOWS: &str =
     "SELECT COUNT(*) FROM flows WHERE user_id = ? AND (? IS NULL OR status = ?)";
@@ -74,7 +74,7 @@ const SELECT_EXECUTIONS_PAGE: &str = concat!(
     "SELECT ",
     execution_columns!("NULL"),
     " FROM flow_executions e WHERE e.flow_id = ? AND e.user_id = ?",
-    " ORDER BY e.started_at DESC, e.id LIMIT ? OFFSET ?"
+    " ORDER BY e.started_at DESC, e.rowid DESC LIMIT ? OFFSET ?"
 );
 const COUNT_EXECUTIONS: &str =
     "SELECT COUNT(*) FROM flow_executions WHERE flow_id = ? AND user_id = ?";

@@ -36,7 +36,7 @@ const SELECT_PROJECT_BY_HOSTNAME: &str = concat!(
 const SELECT_PROJECTS_PAGE: &str = concat!(
     "SELECT ",
     project_columns!(),
-    " FROM projects p WHERE p.user_id = ? ORDER BY p.created_at DESC, p.id LIMIT ? OFFSET ?"
+    " FROM projects p WHERE p.user_id = ? ORDER BY p.created_at DESC, p.rowid DESC LIMIT ? OFFSET ?"
 );
 const COUNT_PROJECTS: &str = "SELECT COUNT(*) FROM projects WHERE user_id = ?";
 const UPDATE_PROJECT: &str = "\

@@ -29,7 +29,7 @@ const SELECT_TEST_PLANS_OF_PROJECT: &str = concat!(
     "SELECT ",
     test_plan_columns!(),
     " FROM test_plans t WHERE t.project_id = ? AND t.user_id = ?",
-    " ORDER BY t.created_at DESC, t.id LIMIT ? OFFSET ?"
+    " ORDER BY t.created_at DESC, t.rowid DESC LIMIT ? OFFSET ?"
 );
 const COUNT_TEST_PLANS_OF_PROJECT: &str =
     "SELECT COUNT(*) FROM test_plans WHERE project_id = ? AND user_id = ?";
@@ -37,7 +37,7 @@ const SELECT_TEST_PLANS_OF_USER: &str = concat!(
     "SELECT ",
     test_plan_columns!(),
     " FROM test_plans t WHERE t.user_id = ?",
-    " ORDER BY t.created_at DESC, t.id LIMIT ? OFFSET ?"
+    " ORDER BY t.created_at DESC, t.rowid DESC LIMIT ? OFFSET ?"
 );
 const COUNT_TEST_PLANS_OF_USER: &str = "SELECT COUNT(*) FROM test_plans WHERE user_id = ?";
 const UPDATE_TEST_PLAN: &str = "\
