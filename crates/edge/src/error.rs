@@ -73,7 +73,13 @@ pub enum ApiError {
     /// 409: conflicts with the current state (duplicate, held lock).
     Conflict { code: &'static str, message: String },
     /// 412: a conditional request's precondition (`If-Match`) failed.
-    PreconditionFailed { code: &'static str, message: String },
+    /// `current` is the resource's current validator: sent as `ETag` and
+    /// as `current` in the body, so the client can fetch and merge.
+    PreconditionFailed {
+        code: &'static str,
+        message: String,
+        current: Option<String>,
+    },
     /// 413: the body is larger than `limit` bytes.
     PayloadTooLarge { limit: usize },
     /// 415: the body is not `application/json`.
@@ -88,6 +94,9 @@ pub enum ApiError {
     RateLimited(RateLimit),
     /// 500: our fault. The text is logged with the request id, never sent.
     Internal(String),
+    /// 503: a backing service (the blob store) is unreachable; nothing was
+    /// changed. The text is logged with the request id, never sent.
+    Unavailable(String),
 }
 
 impl ApiError {
@@ -121,9 +130,14 @@ impl ApiError {
             message: message.into(),
         }
     }
-    pub fn precondition_failed(code: &'static str, message: impl Into<String>) -> Self {
+    pub fn precondition_failed(
+        code: &'static str,
+        message: impl Into<String>,
+        current: Option<String>,
+    ) -> Self {
         Self::PreconditionFailed {
             code,
+            current,
             message: message.into(),
         }
     }
@@ -163,6 +177,11 @@ impl ApiError {
         }
     }
 
+    /// 503 with `detail` for the log.
+    pub fn unavailable(detail: impl std::fmt::Display) -> Self {
+        Self::Unavailable(detail.to_string())
+    }
+
     /// 500 with `detail` for the log.
     pub fn internal(detail: impl std::fmt::Display) -> Self {
         Self::Internal(detail.to_string())
@@ -183,6 +202,7 @@ impl ApiError {
             ApiError::Validation { .. } => 422,
             ApiError::RateLimited(_) => 429,
             ApiError::Internal(_) => 500,
+            ApiError::Unavailable(_) => 503,
         }
     }
 
@@ -202,6 +222,7 @@ impl ApiError {
             ApiError::UnsupportedMediaType { .. } => "unsupported_media_type",
             ApiError::RateLimited(_) => "rate_limited",
             ApiError::Internal(_) => "internal_error",
+            ApiError::Unavailable(_) => "service_unavailable",
         }
     }
 
@@ -212,6 +233,7 @@ impl ApiError {
         let code = self.code();
         let mut extra_headers: Vec<(String, String)> = Vec::new();
         let mut details = None;
+        let mut current = None;
         if let ApiError::Unauthorized { .. } = &self {
             extra_headers.push(("www-authenticate".into(), "Bearer".into()));
         }
@@ -221,8 +243,18 @@ impl ApiError {
             | ApiError::Forbidden { message, .. }
             | ApiError::NotFound { message, .. }
             | ApiError::Conflict { message, .. }
-            | ApiError::PreconditionFailed { message, .. }
             | ApiError::UnsupportedMediaType { message } => message,
+            ApiError::PreconditionFailed {
+                message,
+                current: validator,
+                ..
+            } => {
+                if let Some(v) = &validator {
+                    extra_headers.push(("etag".into(), format!("\"{v}\"")));
+                }
+                current = validator;
+                message
+            }
             ApiError::Validation {
                 message,
                 details: fields,
@@ -263,6 +295,13 @@ impl ApiError {
                     "An internal error occurred; quote request id {request_id} when reporting it"
                 )
             }
+            ApiError::Unavailable(detail) => {
+                crate::log(request_id, format!("backing service unavailable: {detail}"));
+                extra_headers.push(("retry-after".into(), "5".into()));
+                format!(
+                    "A storage service is unavailable; nothing was changed. Retry later (request id {request_id})"
+                )
+            }
         };
         let body = ErrorBody {
             success: false,
@@ -270,6 +309,7 @@ impl ApiError {
             message,
             code,
             details,
+            current,
         };
         let mut response = match serde_json::to_vec(&body) {
             Ok(bytes) => Response::raw_json(status, bytes),
@@ -298,6 +338,8 @@ struct ErrorBody {
     code: &'static str,
     #[serde(skip_serializing_if = "Option::is_none")]
     details: Option<Vec<FieldError>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    current: Option<String>,
 }
 
 /// The standard reason phrase, used as the body's `error` field.

@@ -30,6 +30,7 @@ wit_bindgen::generate!({
 pub use browser_cloud::platform::identity::{
     self, AuthError, CredentialKind, Principal, RateLimit, TeamRole,
 };
+pub use browser_cloud::platform::blob_store::{self, Blob, BlobError, BlobMeta, BlobPage};
 pub use browser_cloud::platform::locks::{self, ActiveLocks, Holder, Lease, LockError};
 
 use edge::{ApiError, Ctx};
@@ -184,4 +185,17 @@ pub fn describe_holder(h: &Holder) -> String {
         edge::time::iso8601_ms(h.since),
         edge::time::iso8601_ms(h.expires_at)
     )
+}
+
+/// Maps the blob provider's error onto the API's one error type: an
+/// unreachable store is 503 (nothing changed), an oversize blob 413.
+pub fn blob_error(e: BlobError) -> ApiError {
+    match e {
+        BlobError::TooLarge(limit) => ApiError::PayloadTooLarge {
+            limit: usize::try_from(limit).unwrap_or(usize::MAX),
+        },
+        BlobError::Unavailable(detail) => ApiError::unavailable(format!("blob store: {detail}")),
+        BlobError::InvalidKey(why) => ApiError::internal(format!("blob key built wrong: {why}")),
+        BlobError::Internal(detail) => ApiError::internal(format!("blob provider: {detail}")),
+    }
 }
