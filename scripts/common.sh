@@ -31,11 +31,12 @@ link_target_dir() {
   fi
 }
 
-# Package names of every wasm component: the app's and the runner's test fixtures.
+# Package names of every wasm component: the app's, and the test fixtures of the runner and of
+# the end-to-end tests.
 wasm_packages() {
   local dirs=("components"/*/)
   if [[ "${1:-}" == "--with-fixtures" ]]; then
-    dirs+=("crates/runner/fixtures"/*/)
+    dirs+=("crates/runner/fixtures"/*/ "tests/e2e/fixtures"/*/)
   fi
   for d in "${dirs[@]}"; do
     [[ -f "$d/Cargo.toml" ]] || continue

@@ -19,16 +19,20 @@ pub struct Limits {
     pub per_credential: u32,
     /// Per user.
     pub per_user: u32,
+    /// Per team: its billing plan's `requests_per_minute`.
+    pub per_team: u32,
 }
 
-/// Reads the budgets; an undeclared variable takes its default.
-pub fn limits() -> Result<Limits, String> {
+/// Reads the budgets for a team on `plan`; an undeclared variable takes its
+/// default (`billing_<plan>_requests_per_minute`: see `crates/plans`).
+pub fn limits(plan: plans::Plan) -> Result<Limits, String> {
     Ok(Limits {
         per_credential: number(VAR_RATE_LIMIT_PER_MINUTE, DEFAULT_RATE_LIMIT_PER_MINUTE)?,
         per_user: number(
             VAR_RATE_LIMIT_USER_PER_MINUTE,
             DEFAULT_RATE_LIMIT_USER_PER_MINUTE,
         )?,
+        per_team: plans::limit(plan, plans::Limit::RequestsPerMinute)?,
     })
 }
 

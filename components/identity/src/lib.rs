@@ -59,7 +59,6 @@ pub fn authenticate(headers: &[(String, String)]) -> Result<Principal, AuthError
 
 fn check(headers: &[(String, String)], request_id: &str) -> Result<Principal, AuthError> {
     let presented = credential::read(headers)?;
-    let limits = config::limits().map_err(AuthError::Internal)?;
     let db = store::open().map_err(AuthError::Internal)?;
     let identity = match presented {
         credential::Presented::Jwt(token) => {
@@ -72,6 +71,7 @@ fn check(headers: &[(String, String)], request_id: &str) -> Result<Principal, Au
         }
         credential::Presented::Key(key) => store::api_key(&db, &key, edge::time::now_ms())?,
     };
+    let limits = config::limits(identity.plan).map_err(AuthError::Internal)?;
     let rate_limit = rate::count(
         &identity.counters(),
         &limits,

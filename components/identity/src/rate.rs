@@ -5,7 +5,11 @@
 //!
 //! A counter's key is `rl:<what>:<id>:<minute>`, where `<minute>` is unix
 //! seconds / 60. The first request of a minute deletes the counter of the
-//! minute before, so counters do not pile up.
+//! minute before, so counters do not pile up. Three counters: the
+//! credential's (`rate_limit_per_minute`), the user's
+//! (`rate_limit_user_per_minute`) and the team's, whose budget is its billing
+//! plan's `requests_per_minute` (`crates/plans`, which also names its key
+//! for `GET /api/billing`).
 
 use spin_sdk::wit::wasi::keyvalue::{atomics, store};
 
@@ -15,7 +19,7 @@ use crate::identity::{AuthError, RateLimit};
 /// The key-value store holding the counters.
 pub const STORE: &str = "default";
 /// Length of a window in seconds.
-pub const WINDOW_SECS: u64 = 60;
+pub const WINDOW_SECS: u64 = plans::RATE_WINDOW_SECS;
 
 /// What a counter counts.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -24,6 +28,8 @@ pub enum Counter {
     Credential(String),
     /// One user across all their credentials (`rl:user:<user id>`).
     User(String),
+    /// Every credential of one team (`rl:team:<team id>`), on its plan's budget.
+    Team(String),
 }
 
 impl Counter {
@@ -31,6 +37,7 @@ impl Counter {
         match self {
             Counter::Credential(id) => format!("rl:cred:{id}:{window}"),
             Counter::User(id) => format!("rl:user:{id}:{window}"),
+            Counter::Team(id) => plans::team_counter_key(id, window),
         }
     }
 
@@ -38,6 +45,7 @@ impl Counter {
         match self {
             Counter::Credential(_) => limits.per_credential,
             Counter::User(_) => limits.per_user,
+            Counter::Team(_) => limits.per_team,
         }
     }
 }
@@ -157,5 +165,10 @@ mod tests {
             Counter::User("a".into()).key(1),
             Counter::User("a".into()).key(2)
         );
+        assert_ne!(
+            Counter::User("a".into()).key(1),
+            Counter::Team("a".into()).key(1)
+        );
+        assert_eq!(Counter::Team("t".into()).key(3), "rl:team:t:3");
     }
 }

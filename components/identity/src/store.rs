@@ -1,25 +1,32 @@
 //! Credential lookups in the SQLite database `default`.
 //!
 //! A credential is only good while its user is still a member of its team:
-//! both lookups join `team_members`, which also yields the caller's role.
+//! both lookups join `team_members`, which also yields the caller's role,
+//! and `team_billing` (no row: the free plan), which yields the team's plan
+//! and so its per-minute budget, in the same statement.
 
 use spin_sdk::sqlite::{Connection, Value};
 
 use crate::identity::{AuthError, CredentialKind, Principal, RateLimit, TeamRole};
 use crate::rate::Counter;
 
-/// Session row of a JWT's `jti`, with the user's role in the session's team.
+/// Session row of a JWT's `jti`, with the user's role in the session's
+/// team and the team's plan.
 const SELECT_SESSION: &str = "\
-    SELECT s.user_id, s.team_id, s.expires_at, s.revoked_at, m.role \
+    SELECT s.user_id, s.team_id, s.expires_at, s.revoked_at, m.role, COALESCE(b.plan, 'free') \
     FROM session_tokens s \
     JOIN team_members m ON m.team_id = s.team_id AND m.user_id = s.user_id \
+    LEFT JOIN team_billing b ON b.team_id = s.team_id \
     WHERE s.jti = ?";
 
-/// API key by the SHA-256 of the presented key, with the owner's role.
+/// API key by the SHA-256 of the presented key, with the owner's role and
+/// the team's plan.
 const SELECT_API_KEY: &str = "\
-    SELECT k.id, k.user_id, k.team_id, k.kind, k.scopes, k.key_hash, k.revoked_at, m.role \
+    SELECT k.id, k.user_id, k.team_id, k.kind, k.scopes, k.key_hash, k.revoked_at, m.role, \
+    COALESCE(b.plan, 'free') \
     FROM api_keys k \
     JOIN team_members m ON m.team_id = k.team_id AND m.user_id = k.user_id \
+    LEFT JOIN team_billing b ON b.team_id = k.team_id \
     WHERE k.key_hash = ?";
 
 /// Records a key's use, at most once a minute per key (keeps writes off the hot path).
@@ -37,6 +44,8 @@ pub struct Identity {
     pub session_id: Option<String>,
     pub kind: CredentialKind,
     pub scopes: Vec<String>,
+    /// The team's billing plan (its per-minute budget).
+    pub plan: plans::Plan,
 }
 
 impl Identity {
@@ -50,6 +59,7 @@ impl Identity {
         vec![
             Counter::Credential(credential),
             Counter::User(self.user_id.clone()),
+            Counter::Team(self.team_id.clone()),
         ]
     }
 
@@ -107,6 +117,7 @@ pub fn session(
         session_id: Some(claims.jti.clone()),
         kind: CredentialKind::Jwt,
         scopes: vec!["*".to_owned()],
+        plan: plan(&text(row, 5)?)?,
     })
 }
 
@@ -150,6 +161,7 @@ pub fn api_key(db: &Connection, key: &str, now_ms: i64) -> Result<Identity, Auth
         session_id: None,
         kind,
         scopes,
+        plan: plan(&text(row, 8)?)?,
     })
 }
 
@@ -157,6 +169,10 @@ fn text(row: &spin_sdk::sqlite::RowResult, index: usize) -> Result<String, AuthE
     row.get::<&str>(index)
         .map(str::to_owned)
         .ok_or_else(|| AuthError::Internal(format!("column {index} is not text")))
+}
+
+fn plan(s: &str) -> Result<plans::Plan, AuthError> {
+    plans::Plan::parse(s).ok_or_else(|| AuthError::Internal(format!("team_billing.plan {s:?}")))
 }
 
 fn role(s: &str) -> Result<TeamRole, AuthError> {

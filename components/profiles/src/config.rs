@@ -6,7 +6,9 @@ use edge::ApiError;
 
 use crate::domain::crypto::{self, Keys, SealKey};
 
-/// Variable: most profiles one team may have.
+/// Variable: most profiles one team may have, whatever its plan (the
+/// deployment's ceiling; the plan's own limit is `billing_<plan>_max_profiles`,
+/// see `crates/plans`).
 pub const VAR_MAX_PROFILES: &str = "max_profiles_per_team";
 /// Variable: most groups one team may have.
 pub const VAR_MAX_GROUPS: &str = "max_groups_per_team";
@@ -19,6 +21,16 @@ pub const VAR_MAX_TAGS: &str = "max_tags_per_profile";
 pub const VAR_PROXY_KEY: &str = "proxy_credentials_key";
 /// Variable (secret): the session-token secret, the fallback sealing secret.
 pub const VAR_JWT_SECRET: &str = "jwt_secret";
+
+/// Variable: the largest session a launch reads back (see components/sync).
+pub const VAR_MAX_SESSION_BYTES: &str = "max_session_bytes";
+pub const DEFAULT_MAX_SESSION_BYTES: u64 = 16 * 1024 * 1024;
+
+/// The largest session a launch reads back, bytes of JSON.
+pub fn max_session_bytes() -> Result<usize, ApiError> {
+    edge::config::number(VAR_MAX_SESSION_BYTES, DEFAULT_MAX_SESSION_BYTES)
+        .map(|n| usize::try_from(n).unwrap_or(usize::MAX))
+}
 
 pub const DEFAULT_MAX_PROFILES: u32 = 1000;
 pub const DEFAULT_MAX_GROUPS: u32 = 200;

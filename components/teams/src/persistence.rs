@@ -280,7 +280,8 @@ pub struct NewInvitation<'a> {
 }
 
 /// Records an invitation (the token's hash only). 409 if the address is
-/// already a member.
+/// already a member, or if the team already has as many members as its plan
+/// allows (`plan_limit_reached`: it could not be accepted).
 pub fn create_invitation(
     db: &Connection,
     inv: &NewInvitation<'_>,
@@ -300,6 +301,8 @@ pub fn create_invitation(
                 "A user with this email address is already a member of the team",
             ));
         }
+        let members = count(db, "counting members", COUNT_MEMBERS, &[text(inv.team_id)])?;
+        plans::store::check(db, inv.team_id, plans::Limit::Members, members)?;
         db::execute(
             db,
             "inserting invitation",
@@ -342,7 +345,9 @@ pub fn create_invitation(
 }
 
 /// Accepts the invitation with this token hash for the user (whose email
-/// must be the invited one): single use, before it expires.
+/// must be the invited one): single use, before it expires, while the team
+/// has room on its plan (409 `plan_limit_reached`; the invitation stays
+/// usable once there is room).
 pub fn accept_invitation(
     db: &Connection,
     token_hash: &str,
@@ -389,6 +394,8 @@ pub fn accept_invitation(
                 "You are already a member of this team",
             ));
         }
+        let members = count(db, "counting members", COUNT_MEMBERS, &[text(&inv.team_id)])?;
+        plans::store::check(db, &inv.team_id, plans::Limit::Members, members)?;
         db::execute(
             db,
             "inserting member",

@@ -146,6 +146,16 @@ pub fn opt_int(row: &RowResult, index: usize, column: &str) -> Result<Option<i64
     }
 }
 
+/// A text parameter.
+pub fn text_param(value: &str) -> Value {
+    Value::Text(value.to_owned())
+}
+
+/// An integer parameter.
+pub fn int_param(value: i64) -> Value {
+    Value::Integer(value)
+}
+
 /// `Some(text)` or NULL.
 pub fn nullable_text(value: Option<&str>) -> Value {
     value.map_or(Value::Null, |v| Value::Text(v.to_owned()))

@@ -226,6 +226,35 @@ pub fn scopes_grant(held: &[Scope], wanted: &[Scope]) -> bool {
     wanted.iter().all(|w| held.iter().any(|h| h.grants(w)))
 }
 
+/// The `X-Client-ID` of a desktop client: 1 to 128 characters of
+/// `[A-Za-z0-9._:-]` (the same rule as the `locks` provider's).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ClientId(String);
+
+impl ClientId {
+    pub fn parse(raw: &str) -> Result<Self, String> {
+        let s = raw.trim();
+        if s.is_empty() {
+            return Err("X-Client-ID is empty".into());
+        }
+        if s.len() > 128 {
+            return Err("X-Client-ID is longer than 128 characters".into());
+        }
+        if !s
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b':' | b'-'))
+        {
+            return Err(
+                "X-Client-ID may only contain letters, digits, '.', '_', ':' and '-'".into(),
+            );
+        }
+        Ok(Self(s.to_owned()))
+    }
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -82,6 +82,9 @@ pub enum ApiError {
     },
     /// 413: the body is larger than `limit` bytes.
     PayloadTooLarge { limit: usize },
+    /// 413: one part of an accepted body is over its own limit (an image,
+    /// a DOM snapshot); the message says which part and the limit.
+    TooLarge { code: &'static str, message: String },
     /// 415: the body is not `application/json`.
     UnsupportedMediaType { message: String },
     /// 422: well-formed but invalid; `details` names each field.
@@ -141,6 +144,13 @@ impl ApiError {
             message: message.into(),
         }
     }
+    /// 413 for one part of a body over its own limit.
+    pub fn too_large(code: &'static str, message: impl Into<String>) -> Self {
+        Self::TooLarge {
+            code,
+            message: message.into(),
+        }
+    }
     /// 422 naming every invalid field; the message lists them all.
     pub fn validation(details: Vec<FieldError>) -> Self {
         let message = details
@@ -197,7 +207,7 @@ impl ApiError {
             ApiError::MethodNotAllowed { .. } => 405,
             ApiError::Conflict { .. } => 409,
             ApiError::PreconditionFailed { .. } => 412,
-            ApiError::PayloadTooLarge { .. } => 413,
+            ApiError::PayloadTooLarge { .. } | ApiError::TooLarge { .. } => 413,
             ApiError::UnsupportedMediaType { .. } => 415,
             ApiError::Validation { .. } => 422,
             ApiError::RateLimited(_) => 429,
@@ -215,6 +225,7 @@ impl ApiError {
             | ApiError::NotFound { code, .. }
             | ApiError::Conflict { code, .. }
             | ApiError::PreconditionFailed { code, .. }
+            | ApiError::TooLarge { code, .. }
             | ApiError::Validation { code, .. }
             | ApiError::InvalidInput { code, .. } => code,
             ApiError::MethodNotAllowed { .. } => "method_not_allowed",
@@ -243,6 +254,7 @@ impl ApiError {
             | ApiError::Forbidden { message, .. }
             | ApiError::NotFound { message, .. }
             | ApiError::Conflict { message, .. }
+            | ApiError::TooLarge { message, .. }
             | ApiError::UnsupportedMediaType { message } => message,
             ApiError::PreconditionFailed {
                 message,
@@ -409,6 +421,20 @@ mod tests {
         assert_eq!(b["details"][0]["field"], "hostname");
         let other = ApiError::not_found("x", "y").into_invalid_input();
         assert_eq!(other.status(), 404);
+    }
+
+    #[test]
+    fn a_part_over_its_own_limit_is_413_saying_which() {
+        let r = ApiError::too_large(
+            "dom_snapshot_too_large",
+            "domSnapshot is 9 bytes; the limit is 8",
+        )
+        .into_response("rid");
+        assert_eq!(r.status, 413);
+        assert_eq!(
+            body(&r),
+            json!({"success":false,"error":"Payload Too Large","message":"domSnapshot is 9 bytes; the limit is 8","code":"dom_snapshot_too_large"})
+        );
     }
 
     #[test]

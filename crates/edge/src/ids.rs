@@ -7,6 +7,12 @@ pub fn new_id() -> Result<String, ApiError> {
     random_hex::<16>()
 }
 
+/// Whether `id` could be one of our row ids (32 lowercase hex characters).
+/// Anything else is answered 404 without a query.
+pub fn is_row_id(id: &str) -> bool {
+    id.len() == 32 && id.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'))
+}
+
 /// A new request id: 96 random bits as 24 hex characters.
 pub fn new_request_id() -> String {
     // A request id is for correlating logs; if the random source fails we

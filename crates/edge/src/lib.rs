@@ -28,6 +28,7 @@
 //! }
 //! ```
 
+pub mod config;
 pub mod cors;
 pub mod db;
 pub mod domain;

@@ -14,8 +14,21 @@ pub const VAR_MAX_BODY_BYTES: &str = "max_body_bytes";
 
 /// Answers a Spin request with `router`.
 pub fn handle(req: spin_sdk::http::Request, router: &Router) -> spin_sdk::http::Response {
+    handle_with(req, router, |_| {})
+}
+
+/// Like [`handle`], for a component that needs its own settings on top of
+/// the shared ones: `configure` gets the configuration read from the
+/// variables (e.g. to give this component a larger body limit than
+/// `max_body_bytes`, which stays the limit of every other component).
+pub fn handle_with(
+    req: spin_sdk::http::Request,
+    router: &Router,
+    configure: impl FnOnce(&mut EdgeConfig),
+) -> spin_sdk::http::Response {
     let request = from_spin(req);
-    let config = load_config();
+    let mut config = load_config();
+    configure(&mut config);
     to_spin(serve::serve(request, &config, router))
 }
 

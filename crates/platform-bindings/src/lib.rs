@@ -27,10 +27,10 @@ wit_bindgen::generate!({
     additional_derives: [PartialEq, Eq],
 });
 
+pub use browser_cloud::platform::blob_store::{self, Blob, BlobError, BlobMeta, BlobPage};
 pub use browser_cloud::platform::identity::{
     self, AuthError, CredentialKind, Principal, RateLimit, TeamRole,
 };
-pub use browser_cloud::platform::blob_store::{self, Blob, BlobError, BlobMeta, BlobPage};
 pub use browser_cloud::platform::locks::{self, ActiveLocks, Holder, Lease, LockError};
 
 use edge::{ApiError, Ctx};

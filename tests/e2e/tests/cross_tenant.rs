@@ -4,7 +4,7 @@
 //!
 //! * another team's user (session JWT, desktop key, extension key) → 404,
 //! * another user of the victim's own team, for the user-scoped resources
-//!   (API keys, projects, test plans, flows) → 404,
+//!   (API keys, projects, test plans, flows, captures) → 404,
 //! * no credentials, the victim's revoked keys, the victim's logged-out
 //!   session, an expired JWT signed with the real secret and an `alg: none`
 //!   JWT carrying the victim's claims → 401,
@@ -118,6 +118,7 @@ fn user_scoped(path: &str) -> bool {
         "/api/v1/projects/",
         "/api/v1/test-plans/",
         "/api/v1/flows/",
+        "/api/v1/captures/",
     ]
     .iter()
     .any(|p| path.starts_with(p))
@@ -239,6 +240,19 @@ fn every_documented_object_route_refuses_every_other_tenant_and_invalid_credenti
         "launch",
     );
     let lock = launched["lock"]["token"].as_u64().expect("lock token");
+    let pushed = ok(
+        &app.post(&format!("/api/sync/{profile_id}"))
+            .bearer(vt)
+            .header("X-Client-ID", VICTIM_CLIENT)
+            .header("X-Lock-Token", &lock.to_string())
+            .json(&json!({
+                "cookies": [{ "name": "sid", "value": "victim-cookie-qz7", "domain": ".victim-qz7.example" }],
+                "localStorage": { "victim-key-qz7": "victim-value-qz7" },
+            })),
+        200,
+        "sync push",
+    );
+    let session_hash = s(&pushed["hash"]);
 
     let ek = &victim.extension_key;
     let project = ok(
@@ -277,6 +291,19 @@ fn every_documented_object_route_refuses_every_other_tenant_and_invalid_credenti
         "execution",
     );
     let exec_id = s(&exec["data"]["execution"]["id"]);
+    let mut png = b"\x89PNG\r\n\x1a\n".to_vec();
+    png.extend_from_slice(b"victim image qz7");
+    let shot = ok(
+        &app.post(&format!(
+            "/api/v1/captures/upload?projectId={project_id}&url=https%3A%2F%2Fvictim-qz7.example%2Flogin&title=Victim%20Capture%20qz7"
+        ))
+        .api_key(ek)
+        .header("Content-Type", "image/png")
+        .send_bytes(&png),
+        201,
+        "capture",
+    );
+    let capture_id = s(&shot["data"]["capture"]["id"]);
 
     // The victim's dead credentials: revoked keys of both kinds, a logged-out
     // session, an expired session signed with the real secret, `alg: none`.
@@ -317,8 +344,10 @@ fn every_documented_object_route_refuses_every_other_tenant_and_invalid_credenti
         (("/api/v1/test-plans", "id"), plan_id.clone()),
         (("/api/v1/flows", "id"), flow_id.clone()),
         (("/api/v1/flows", "execId"), exec_id.clone()),
+        (("/api/v1/captures", "id"), capture_id.clone()),
         (("/api/profiles", "id"), profile_id.clone()),
         (("/api/locks", "profileId"), profile_id.clone()),
+        (("/api/sync", "profileId"), profile_id.clone()),
         (("/api/groups", "id"), group_id.clone()),
         (("/api/proxies", "id"), proxy_id.clone()),
         (("/api/templates", "id"), "windows-chrome".to_owned()),
@@ -342,6 +371,14 @@ fn every_documented_object_route_refuses_every_other_tenant_and_invalid_credenti
             json!({ "status": "success" }),
         ),
         (("PUT", "/api/profiles/{id}"), json!({ "name": "pwned" })),
+        (
+            ("POST", "/api/sync/{profileId}"),
+            json!({ "cookies": [{ "name": "pwned", "value": "pwned" }], "localStorage": {} }),
+        ),
+        (
+            ("POST", "/api/sync/{profileId}/restore"),
+            json!({ "hash": session_hash }),
+        ),
         (
             ("POST", "/api/profiles/{id}/heartbeat"),
             json!({ "token": lock }),

@@ -82,6 +82,7 @@ fn options(state: &std::path::Path, components: &BTreeSet<String>) -> AppOptions
     // The client calls without pause: no rate limit may answer 429 during the test.
     .variable("rate_limit_per_minute", "100000000")
     .variable("rate_limit_user_per_minute", "100000000")
+    .variable("billing_free_requests_per_minute", "100000000")
 }
 
 fn addr(app: &TestApp) -> SocketAddr {

@@ -5,7 +5,7 @@
 mod extension_api;
 
 use e2e::{AppOptions, TestApp, json, spawn_app, spawn_app_with};
-use extension_api::{UNKNOWN_ID, assert_error, assert_invalid, data, project, user};
+use extension_api::{UNKNOWN_ID, assert_error, assert_invalid, capture, data, project, user};
 use serde_json::Value;
 
 fn seed_plan(project_id: &str) -> Value {
@@ -13,7 +13,7 @@ fn seed_plan(project_id: &str) -> Value {
         "projectId": project_id,
         "name": "Login Flow Test",
         "description": "Test login functionality",
-        "captureIds": ["capture1", "capture2"],
+        "captureIds": [],
         "testCases": [
             {
                 "id": "1",
@@ -39,18 +39,21 @@ fn a_test_plan_is_created_listed_read_updated_and_deleted_in_seed_shapes() {
     let app = spawn_app();
     let ann = user(&app, "ann@example.com");
     let p = project(&app, &ann.key, "example.com");
+    let captures = [
+        id(&capture(&app, &ann.key, &id(&p), 1)),
+        id(&capture(&app, &ann.key, &id(&p), 2)),
+    ];
+    let mut body = seed_plan(&id(&p));
+    body["captureIds"] = json!(captures);
 
-    let r = app
-        .post("/api/v1/test-plans")
-        .api_key(&ann.key)
-        .json(&seed_plan(&id(&p)));
+    let r = app.post("/api/v1/test-plans").api_key(&ann.key).json(&body);
     assert_eq!(r.json()["message"], "Test plan created successfully");
     let plan = data(&r, 201)["plan"].clone();
     assert_eq!(id(&plan).len(), 32);
     assert_eq!(plan["project_id"], p["id"]);
     assert_eq!(plan["name"], "Login Flow Test");
     assert_eq!(plan["description"], "Test login functionality");
-    assert_eq!(plan["capture_ids"], json!(["capture1", "capture2"]));
+    assert_eq!(plan["capture_ids"], json!(captures));
     assert_eq!(plan["test_cases"], seed_plan("")["testCases"]);
     assert_eq!(plan["last_run_at"], json!(null));
     assert!(plan["created_at"].as_i64().expect("created_at") < 10_000_000_000);
@@ -86,7 +89,7 @@ fn a_test_plan_is_created_listed_read_updated_and_deleted_in_seed_shapes() {
     assert_eq!(updated["capture_ids"], plan["capture_ids"], "kept");
 
     // Sending the whole plan back, its own projectId included, is fine.
-    let mut whole = seed_plan(&id(&p));
+    let mut whole = body.clone();
     whole["name"] = json!("Round trip");
     assert_eq!(
         data(&app.put(&path).api_key(&ann.key).json(&whole), 200)["plan"]["name"],
@@ -312,46 +315,28 @@ fn deleting_a_project_deletes_its_test_plans() {
     assert_eq!(all["pagination"]["total"], 0);
 }
 
-/// Once the captures component's table exists (seed 001's `captures` with
-/// `id` and `user_id`), capture ids must be the caller's. Until then, ids
-/// are kept as given (the plain create test above).
+/// Capture ids must be the caller's captures (uploaded through the captures
+/// component): another user's capture or an unknown id is 404, on create
+/// and on update.
 #[test]
-fn capture_ids_must_be_the_callers_once_captures_exist() {
+fn capture_ids_must_be_the_callers_captures() {
     let app = spawn_app();
     let ann = user(&app, "ann@example.com");
     let bob = user(&app, "bob@example.com");
-    let user_id = |key: &str| -> String {
-        let info = data(&app.get("/api/v1/info").api_key(key).send(), 200);
-        info["user"]["id"].as_str().expect("user id").to_owned()
-    };
-    let (ann_id, bob_id) = (user_id(&ann.key), user_id(&bob.key));
-    let db = rusqlite::Connection::open(app.state_dir.join("sqlite_db.db")).expect("database");
-    db.busy_timeout(std::time::Duration::from_secs(5))
-        .expect("timeout");
-    db.execute_batch(
-        "CREATE TABLE IF NOT EXISTS captures (id TEXT PRIMARY KEY, project_id TEXT, user_id TEXT NOT NULL, \
-         image_r2_key TEXT NOT NULL, url TEXT NOT NULL, captured_at INTEGER)",
-    )
-    .expect("captures table");
-    for (capture, owner) in [
-        ("cap-ann-1", &ann_id),
-        ("cap-ann-2", &ann_id),
-        ("cap-bob-1", &bob_id),
-    ] {
-        db.execute(
-            "INSERT INTO captures (id, user_id, image_r2_key, url) VALUES (?1, ?2, 'k', 'https://example.com')",
-            (capture, owner),
-        )
-        .expect("insert capture");
-    }
-
     let p = id(&project(&app, &ann.key, "example.com"));
-    let mut body = seed_plan(&p);
-    body["captureIds"] = json!(["cap-ann-1", "cap-ann-2"]);
-    let plan = create_plan(&app, &ann.key, &body);
-    assert_eq!(plan["capture_ids"], json!(["cap-ann-1", "cap-ann-2"]));
+    let bobs_project = id(&project(&app, &bob.key, "example.com"));
+    let (ann_1, ann_2) = (
+        id(&capture(&app, &ann.key, &p, 1)),
+        id(&capture(&app, &ann.key, &p, 2)),
+    );
+    let bob_1 = id(&capture(&app, &bob.key, &bobs_project, 3));
 
-    body["captureIds"] = json!(["cap-ann-1", "cap-bob-1"]);
+    let mut body = seed_plan(&p);
+    body["captureIds"] = json!([ann_1, ann_2]);
+    let plan = create_plan(&app, &ann.key, &body);
+    assert_eq!(plan["capture_ids"], json!([ann_1, ann_2]));
+
+    body["captureIds"] = json!([ann_1, bob_1]);
     let r = app.post("/api/v1/test-plans").api_key(&ann.key).json(&body);
     assert_error(&r, 404, "capture_not_found");
     assert!(
@@ -366,6 +351,24 @@ fn capture_ids_must_be_the_callers_once_captures_exist() {
     let r = app
         .put(&format!("/api/v1/test-plans/{}", id(&plan)))
         .api_key(&ann.key)
-        .json(&json!({ "captureIds": ["cap-bob-1"] }));
+        .json(&json!({ "captureIds": [bob_1] }));
     assert_error(&r, 404, "capture_not_found");
+    // A deleted capture cannot be added any more; a plan that already names
+    // it can still be sent back unchanged (ids are checked when they change).
+    let r = app
+        .delete(&format!("/api/v1/captures/{ann_2}"))
+        .api_key(&ann.key)
+        .send();
+    data(&r, 200);
+    let path = format!("/api/v1/test-plans/{}", id(&plan));
+    let r = app
+        .put(&path)
+        .api_key(&ann.key)
+        .json(&json!({ "captureIds": [ann_2] }));
+    assert_error(&r, 404, "capture_not_found");
+    let r = app
+        .put(&path)
+        .api_key(&ann.key)
+        .json(&json!({ "name": "Kept", "captureIds": [ann_1, ann_2] }));
+    assert_eq!(data(&r, 200)["plan"]["capture_ids"], json!([ann_1, ann_2]));
 }

@@ -10,14 +10,7 @@ pub mod query;
 
 use edge::FieldError;
 
-/// Whether `id` could be one of our row ids (32 lowercase hex characters).
-/// Anything else is answered 404 without a query.
-pub fn is_row_id(id: &str) -> bool {
-    id.len() == 32
-        && id
-            .bytes()
-            .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
-}
+pub use edge::ids::is_row_id;
 
 /// Trimmed text of 1..=`max` characters without control characters.
 fn bounded_text(field: &str, raw: &str, max: usize) -> Result<String, FieldError> {
@@ -122,34 +115,8 @@ pub fn parse_color(field: &str, raw: &str) -> Result<String, FieldError> {
     }
 }
 
-/// The `X-Client-ID` of a desktop client: 1 to 128 characters of
-/// `[A-Za-z0-9._:-]` (the same rule as the `locks` provider's).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ClientId(String);
-
-impl ClientId {
-    pub fn parse(raw: &str) -> Result<Self, String> {
-        let s = raw.trim();
-        if s.is_empty() {
-            return Err("X-Client-ID is empty".into());
-        }
-        if s.len() > 128 {
-            return Err("X-Client-ID is longer than 128 characters".into());
-        }
-        if !s
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b':' | b'-'))
-        {
-            return Err(
-                "X-Client-ID may only contain letters, digits, '.', '_', ':' and '-'".into(),
-            );
-        }
-        Ok(Self(s.to_owned()))
-    }
-    pub fn as_str(&self) -> &str {
-        &self.0
-    }
-}
+/// `X-Client-ID`: see [`edge::domain::ClientId`].
+pub use edge::domain::ClientId;
 
 /// A fingerprint seed given by the client: 1 to 64 printable ASCII
 /// characters (a random one is made when none is given).

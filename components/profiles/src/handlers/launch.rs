@@ -39,14 +39,20 @@ pub fn launch(ctx: &mut Ctx) -> Result<Response, ApiError> {
     )?;
     let profile = store::require(&db, &caller.team_id, &id)?;
     let proxy = launch_proxy(&db, &profile)?;
+    // The same code as GET /api/sync/:id (crates/sessions).
+    let session =
+        sessions::blobs::load_current(&db, &caller.team_id, &id, config::max_session_bytes()?)?;
+    let (session_data, session_hash) = match session {
+        Some((version, data)) => (data.to_json(), Some(version.hash)),
+        None => (sessions::SessionData::empty().to_json(), None),
+    };
     Response::json(
         200,
         &json!({
             "profile": profile.view(edge::time::now_ms()),
-            // Session data (cookies, localStorage) is kept by the sync
-            // component, which is not built yet: until it lands, every
-            // launch starts with an empty session.
-            "sessionData": { "cookies": [], "localStorage": {} },
+            "sessionData": session_data,
+            // Send it back as If-Match when pushing this session's changes.
+            "sessionHash": session_hash,
             "lockAcquired": true,
             "lock": {
                 "token": lease.token,

@@ -476,5 +476,6 @@ pub fn delete(ctx: &mut Ctx) -> Result<Response, ApiError> {
         &id,
         client.as_ref().map(|c| c.as_str()),
     )?;
+    sessions::blobs::collect(&db, edge::time::now_ms(), &ctx.request_id);
     Response::json(200, &json!({ "success": true, "id": id }))
 }

@@ -282,8 +282,10 @@ pub struct NewProfile<'a> {
     pub fields: ProfileFields,
 }
 
-/// Creates the profile (409 over the team's limit; 422 for a group or
-/// proxy that is not the team's) and audits `profile.create`.
+/// Creates the profile (409 `profile_limit_reached` over
+/// `max_profiles_per_team`, the deployment's ceiling, and 409
+/// `plan_limit_reached` over the team's plan; 422 for a group or proxy that
+/// is not the team's) and audits `profile.create`.
 pub fn create(
     db: &Connection,
     actor: Actor<'_>,
@@ -311,6 +313,8 @@ pub fn create(
                 format!("This team already has the most profiles allowed ({max_profiles})"),
             ));
         }
+        // The team's billing plan (crates/plans): 409 plan_limit_reached.
+        plans::store::check(db, actor.team_id, plans::Limit::Profiles, existing)?;
         let [scheme, host, port, creds] = own_proxy_values(f.own_proxy.as_ref());
         db::execute(
             db,
@@ -453,6 +457,9 @@ pub fn delete(
             DELETE_PROFILE_LOCK,
             &[text(id), text(actor.team_id)],
         )?;
+        // Every session version goes with it; their blobs are queued and
+        // collected after the commit (components/sync, crates/sessions).
+        sessions::store::delete_profile(db, actor.team_id, id, now)?;
         db::execute(
             db,
             "deleting profile",

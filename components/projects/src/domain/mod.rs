@@ -57,14 +57,7 @@ fn bounded(field: &str, text: &str, max: usize, multiline: bool) -> Result<Strin
     Ok(text.to_owned())
 }
 
-/// Whether `id` can be one of our row ids (32 lowercase hex characters).
-/// Anything else cannot exist, so it is answered 404 without a query.
-pub fn is_row_id(id: &str) -> bool {
-    id.len() == 32
-        && id
-            .bytes()
-            .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
-}
+pub use edge::ids::is_row_id;
 
 /// Collects per-field results into `Ok` or every error.
 pub fn all_valid(errors: Vec<FieldError>) -> Result<(), Vec<FieldError>> {

@@ -162,7 +162,7 @@ pub fn update(ctx: &mut Ctx) -> Result<Response, ApiError> {
 }
 
 /// `DELETE /api/v1/projects/:id` -> `{success, message, data: {project}}`;
-/// the project's test plans are deleted with it.
+/// the project's test plans and captures (their images too) are deleted with it.
 pub fn delete(ctx: &mut Ctx) -> Result<Response, ApiError> {
     let caller = caller(ctx, WRITE)?;
     let id = row_id(ctx, "id", projects::not_found)?;

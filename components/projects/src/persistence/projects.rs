@@ -45,6 +45,16 @@ const UPDATE_PROJECT: &str = "\
 const TOUCH_PROJECT: &str = "UPDATE projects SET last_accessed_at = ? WHERE id = ? AND user_id = ?";
 const DELETE_TEST_PLANS_OF_PROJECT: &str =
     "DELETE FROM test_plans WHERE project_id = ? AND user_id = ?";
+/// The images of the project's captures, queued for removal from the blob
+/// store (the captures component removes them: see its
+/// `persistence::deletions`) in the same transaction as their rows go.
+const QUEUE_CAPTURE_BLOBS_OF_PROJECT: &str = "\
+    INSERT OR IGNORE INTO capture_blob_deletions (blob_key, queued_at, attempts) \
+    SELECT image_key, ?, 0 FROM captures WHERE project_id = ? AND user_id = ?";
+const COUNT_CAPTURES_OF_PROJECT: &str =
+    "SELECT COUNT(*) FROM captures WHERE project_id = ? AND user_id = ?";
+const DELETE_CAPTURES_OF_PROJECT: &str =
+    "DELETE FROM captures WHERE project_id = ? AND user_id = ?";
 const DELETE_PROJECT: &str = "DELETE FROM projects WHERE id = ? AND user_id = ?";
 
 /// A project's editable fields, validated.
@@ -263,18 +273,39 @@ pub fn update(
     get(db, id, actor.user_id)?.ok_or_else(|| ApiError::internal("project vanished after update"))
 }
 
-/// Deletes a project and its test plans; 404 if it is not the user's.
-// TODO(issue 6, captures): once the captures component lands, its rows
-// that point at this project should get project_id = NULL (seed 001: ON
-// DELETE SET NULL); that belongs to the captures component's own delete
-// handling or to a later migration's trigger, not to a guess at its schema.
+/// Deletes a project with its test plans and its captures; 404 if it is
+/// not the user's. The captures' rows go in this transaction and their
+/// images are queued in `capture_blob_deletions` in it too: this component
+/// has no blob-store dependency, and the captures component's sweep (run
+/// by its uploads and deletes) removes the queued images from the store.
+/// No row is left pointing at an image, and no image is forgotten; an
+/// image outlives its row only until the next sweep.
 pub fn delete(db: &Connection, actor: Actor<'_>, id: &str) -> Result<Project, ApiError> {
+    let now = edge::time::now_ms();
     db::transaction(db, |db| {
         let project = get(db, id, actor.user_id)?.ok_or_else(not_found)?;
         db::execute(
             db,
             "deleting project's test plans",
             DELETE_TEST_PLANS_OF_PROJECT,
+            &[text(id), text(actor.user_id)],
+        )?;
+        db::execute(
+            db,
+            "queueing project's capture images for removal",
+            QUEUE_CAPTURE_BLOBS_OF_PROJECT,
+            &[int(now), text(id), text(actor.user_id)],
+        )?;
+        let captures = count(
+            db,
+            "counting project's captures",
+            COUNT_CAPTURES_OF_PROJECT,
+            &[text(id), text(actor.user_id)],
+        )?;
+        db::execute(
+            db,
+            "deleting project's captures",
+            DELETE_CAPTURES_OF_PROJECT,
             &[text(id), text(actor.user_id)],
         )?;
         db::execute(
@@ -289,7 +320,7 @@ pub fn delete(db: &Connection, actor: Actor<'_>, id: &str) -> Result<Project, Ap
                 "project.delete",
                 "project",
                 id,
-                json!({ "hostname": project.hostname, "name": project.name }),
+                json!({ "hostname": project.hostname, "name": project.name, "captures": captures }),
             ),
         )?;
         Ok(project)

@@ -1,6 +1,6 @@
 //! `test_plans`: create, list (by project or all), get, update, delete.
-//! A plan's project must be the caller's; its capture ids are checked
-//! against the captures component's table when that table exists.
+//! A plan's project must be the caller's, and so must its capture ids
+//! (checked against the captures component's table, migrations/0007).
 
 use edge::ApiError;
 use edge::db::{self, Connection};
@@ -44,12 +44,7 @@ const UPDATE_TEST_PLAN: &str = "\
     UPDATE test_plans SET name = ?, description = ?, capture_ids = ?, test_cases = ?, updated_at = ? \
     WHERE id = ? AND user_id = ?";
 const DELETE_TEST_PLAN: &str = "DELETE FROM test_plans WHERE id = ? AND user_id = ?";
-/// Whether the captures component's table exists (its migration may not be
-/// applied: captures land with another issue).
-const CAPTURES_TABLE_EXISTS: &str =
-    "SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name = 'captures'";
-/// Which of the given ids (a JSON array) are captures of the user. Relies
-/// only on seed 001's `captures(id, user_id)` columns.
+/// Which of the given ids (a JSON array) are captures of the user.
 const SELECT_OWN_CAPTURE_IDS: &str = "\
     SELECT c.id FROM captures c \
     WHERE c.user_id = ? AND c.id IN (SELECT value FROM json_each(?))";
@@ -67,18 +62,9 @@ fn to_json<T: serde::Serialize>(value: &T, what: &str) -> Result<String, ApiErro
     serde_json::to_string(value).map_err(|e| ApiError::internal(format!("serializing {what}: {e}")))
 }
 
-/// 404 naming the first capture id that is not one of the user's. Without a
-/// captures table (the captures component is not deployed yet) there is
-/// nothing to check ids against, and they are kept as given.
+/// 404 naming the first capture id that is not one of the user's.
 fn check_captures(db: &Connection, user_id: &str, ids: &[String]) -> Result<(), ApiError> {
-    if ids.is_empty()
-        || count(
-            db,
-            "checking for the captures table",
-            CAPTURES_TABLE_EXISTS,
-            &[],
-        )? == 0
-    {
+    if ids.is_empty() {
         return Ok(());
     }
     let own: Vec<String> = db::execute(

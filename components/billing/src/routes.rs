@@ -1,0 +1,17 @@
+//! Every route this component serves. `docs/openapi.json` documents these
+//! (tests/e2e/tests/openapi.rs checks every component's table against it), and
+//! spin.toml routes `/api/billing`, `/webhooks/stripe` and `/health/billing` here.
+
+use edge::{Method, Route, Router};
+
+use crate::handlers::{billing, health, webhooks};
+
+pub static ROUTES: &[Route] = &[
+    // Exact route in spin.toml: this component's own health check.
+    Route::new(Method::Get, "/health/billing", health::health),
+    Route::new(Method::Get, "/api/billing", billing::get),
+    // No credential: the request proves itself with its Stripe-Signature.
+    Route::new(Method::Post, "/webhooks/stripe", webhooks::stripe),
+];
+
+pub static ROUTER: Router = Router::new(ROUTES);

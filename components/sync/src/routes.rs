@@ -1,0 +1,20 @@
+//! Every route this component serves (documented in docs/openapi.json).
+
+use edge::{Method, Route, Router};
+
+use crate::handlers::{health, pull, push, versions};
+
+pub static ROUTES: &[Route] = &[
+    // Exact route in spin.toml: this component's own health check.
+    Route::new(Method::Get, "/health/sync", health::health),
+    Route::new(Method::Get, "/api/sync/:profileId", pull::pull),
+    Route::new(Method::Post, "/api/sync/:profileId", push::push),
+    Route::new(Method::Get, "/api/sync/:profileId/versions", versions::list),
+    Route::new(
+        Method::Post,
+        "/api/sync/:profileId/restore",
+        versions::restore,
+    ),
+];
+
+pub static ROUTER: Router = Router::new(ROUTES);
