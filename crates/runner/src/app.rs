@@ -139,10 +139,13 @@ impl App {
         crate::host::add_to_linker(&mut linker)?;
         let cache = cache_dir();
 
-        let mut components = HashMap::new();
+        // First every check that needs no wasm, in manifest order, so the first error is the
+        // one Spin would name; then the slow part (compose, compile or load from the cache,
+        // pre-instantiate) on every core.
+        let mut prepared: Vec<(&str, Prepared)> = Vec::new();
         for trigger in &triggers {
             let id = trigger.component.as_str();
-            if !selected(id) || components.contains_key(id) {
+            if !selected(id) || prepared.iter().any(|(p, _)| *p == id) {
                 continue;
             }
             let component = &manifest.components[id];
@@ -192,34 +195,55 @@ impl App {
                 stores: stores.clone(),
             });
 
-            let bytes = load_component_bytes(&manifest, id, &base)?;
-            let started = std::time::Instant::now();
-            let compiled = compile_cached(&engine, &bytes, &cache)
-                .with_context(|| format!("component {id:?}: cannot compile"))?;
-            let pre = linker
-                .instantiate_pre(&compiled)
-                .map_err(anyhow::Error::from)
-                .with_context(|| {
-                    format!("component {id:?} cannot be instantiated by this runner")
-                })?;
-            let pre = ProxyPre::new(pre)
-                .map_err(anyhow::Error::from)
-                .with_context(|| {
-                    format!("component {id:?} does not export wasi:http/incoming-handler@0.2.x")
-                })?;
-            tracing::info!(component = id, "ready in {:?}", started.elapsed());
             let environment = component
                 .environment
                 .iter()
                 .map(|(k, v)| (k.clone(), v.clone()))
                 .collect();
+            prepared.push((
+                id,
+                Prepared {
+                    description: component.description.clone(),
+                    grants,
+                    environment,
+                },
+            ));
+        }
+        let threads = std::thread::available_parallelism()
+            .map(|n| n.get())
+            .unwrap_or(1)
+            .clamp(1, prepared.len().max(1));
+        let next = std::sync::atomic::AtomicUsize::new(0);
+        let mut loaded: Vec<Option<Result<ProxyPre<RequestState>>>> =
+            prepared.iter().map(|_| None).collect();
+        let results = std::sync::Mutex::new(&mut loaded);
+        std::thread::scope(|scope| {
+            for _ in 0..threads {
+                scope.spawn(|| {
+                    loop {
+                        let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                        let Some((id, _)) = prepared.get(i) else {
+                            break;
+                        };
+                        let result = load_one(&manifest, id, &base, &engine, &linker, &cache);
+                        if let Ok(mut slots) = results.lock() {
+                            slots[i] = Some(result);
+                        }
+                    }
+                });
+            }
+        });
+        let mut components = HashMap::new();
+        for ((id, prep), result) in prepared.into_iter().zip(loaded) {
+            let pre =
+                result.unwrap_or_else(|| Err(anyhow::anyhow!("component {id:?}: not loaded")))?;
             components.insert(
                 id.to_string(),
                 Arc::new(LoadedComponent {
                     pre,
-                    description: component.description.clone(),
-                    grants,
-                    environment,
+                    description: prep.description,
+                    grants: prep.grants,
+                    environment: prep.environment,
                 }),
             );
         }
@@ -270,6 +294,39 @@ fn app_info(manifest: &Manifest) -> Result<bytes::Bytes> {
         );
     }
     Ok(serde_json::to_vec_pretty(&info)?.into())
+}
+
+/// What a component needs besides its compiled code, checked before any wasm is read.
+struct Prepared {
+    description: String,
+    grants: Arc<Grants>,
+    environment: Vec<(String, String)>,
+}
+
+/// Composes, compiles (or loads from the cache) and pre-instantiates one component.
+fn load_one(
+    manifest: &Manifest,
+    id: &str,
+    base: &Path,
+    engine: &Engine,
+    linker: &Linker<RequestState>,
+    cache: &Path,
+) -> Result<ProxyPre<RequestState>> {
+    let started = std::time::Instant::now();
+    let bytes = load_component_bytes(manifest, id, base)?;
+    let compiled = compile_cached(engine, &bytes, cache)
+        .with_context(|| format!("component {id:?}: cannot compile"))?;
+    let pre = linker
+        .instantiate_pre(&compiled)
+        .map_err(anyhow::Error::from)
+        .with_context(|| format!("component {id:?} cannot be instantiated by this runner"))?;
+    let pre = ProxyPre::new(pre)
+        .map_err(anyhow::Error::from)
+        .with_context(|| {
+            format!("component {id:?} does not export wasi:http/incoming-handler@0.2.x")
+        })?;
+    tracing::info!(component = id, "ready in {:?}", started.elapsed());
+    Ok(pre)
 }
 
 /// Reads a component's wasm and composes its dependencies into it.
