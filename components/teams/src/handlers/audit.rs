@@ -73,7 +73,7 @@ pub fn list(ctx: &mut Ctx) -> Result<Response, ApiError> {
         }
         _ => None,
     };
-    super::all_valid(vec![
+    super::all_valid_query(vec![
         action.as_ref().err().cloned(),
         target_type.as_ref().err().cloned(),
         target_id.as_ref().err().cloned(),

@@ -20,7 +20,7 @@ pub fn list(ctx: &mut Ctx) -> Result<Response, ApiError> {
     let (team, _) = super::team_for(ctx, &db, &caller.user_id, Permission::Read)?;
     let limit = super::int_query(ctx, "limit", Some(50), 1, 100);
     let offset = super::int_query(ctx, "offset", Some(0), 0, i64::from(i32::MAX));
-    super::all_valid(vec![
+    super::all_valid_query(vec![
         limit.as_ref().err().cloned(),
         offset.as_ref().err().cloned(),
     ])?;

@@ -5,6 +5,7 @@
 
 pub mod audit;
 pub mod health;
+pub mod hooks;
 pub mod invitations;
 pub mod members;
 pub mod teams;
@@ -24,6 +25,12 @@ pub(crate) fn all_valid(errors: Vec<Option<FieldError>>) -> Result<(), ApiError>
     } else {
         Err(ApiError::validation(errors))
     }
+}
+
+/// Collects query-parameter parse results into one 400 naming every invalid
+/// parameter (query parameters are 400 everywhere in the API, bodies 422).
+pub(crate) fn all_valid_query(errors: Vec<Option<FieldError>>) -> Result<(), ApiError> {
+    all_valid(errors).map_err(ApiError::into_invalid_input)
 }
 
 /// Whether `s` has the shape of our ids (32 lowercase hex characters).
