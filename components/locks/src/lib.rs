@@ -13,7 +13,9 @@
 //! Why this is safe with many processes: `acquire` is one `INSERT … ON
 //! CONFLICT DO UPDATE … WHERE <free, same client or stale>` statement, so
 //! SQLite serialises competing acquires and exactly one of them changes the
-//! row; heartbeat and release are single `UPDATE`s conditioned on the
+//! row (it runs in a write transaction after a read of the row, so a refusal
+//! names the holder it lost to and a takeover names the stale holder it
+//! replaced); heartbeat and release are single `UPDATE`s conditioned on the
 //! holder's client id *and* fencing token. Nothing is kept in memory
 //! between calls.
 

@@ -88,10 +88,6 @@ const COUNT_ACTIVE: &str = "\
     JOIN profiles p ON p.id = l.profile_id AND p.team_id = l.team_id \
     WHERE l.team_id = ?1 AND l.client_id IS NOT NULL AND l.expires_at > ?2";
 
-/// How often an acquire is retried when it lost to a holder that let go
-/// before we could read who it was.
-const ACQUIRE_ATTEMPTS: usize = 5;
-
 /// A profile's lock as read by [`SELECT_LOCK`].
 struct Row {
     state: Option<LockState>,
@@ -102,6 +98,23 @@ struct Row {
 }
 
 impl Row {
+    /// Another client's lock that went stale by `now`: what an acquire by
+    /// `client_id` takes over.
+    fn stale_holder(&self, profile_id: &str, client_id: &str, now: i64) -> Option<Holder> {
+        let state = self.state.as_ref()?;
+        let holder = state.client_id.as_deref()?;
+        let expires_at = state.expires_at?;
+        (holder != client_id && expires_at <= now).then(|| Holder {
+            profile_id: profile_id.to_owned(),
+            client_id: holder.to_owned(),
+            user_id: self.user_id.clone().unwrap_or_default(),
+            user_name: self.user_name.clone(),
+            since: self.acquired_at.unwrap_or_default(),
+            heartbeat_at: self.heartbeat_at.unwrap_or_default(),
+            expires_at,
+        })
+    }
+
     /// The live holder, as others see it.
     fn holder(&self, profile_id: &str, now: i64) -> Option<Holder> {
         let state = self.state.as_ref()?;
@@ -196,20 +209,32 @@ fn lease(
         // `now` for a new holder, so an older acquisition means a renewal (to the millisecond:
         // a relaunch in the very millisecond of the first launch reads as a new acquisition).
         renewed: acquired_at < now,
+        replaced: None,
     })
 }
 
-/// `acquire`: see [`ACQUIRE`]. When the statement changes nothing, the
-/// profile is not the team's (404) or someone else holds a live lock (409
-/// naming them); if the holder let go in between, the acquire is retried.
+/// `acquire`: see [`ACQUIRE`]. The lock row is read first, in the same
+/// write transaction (`BEGIN IMMEDIATE`) as the statement, so what was read
+/// is what the statement decided on: when it changes nothing, the profile is
+/// not the team's (404) or someone else holds a live lock (409 naming them);
+/// when it takes over a stale lock of another client, the lease names that
+/// holder (`replaced`).
 pub fn acquire(actor: &Actor, profile_id: &str, client_id: &str) -> Result<Lease, LockError> {
     check_client(client_id)?;
     let ttl = config::ttl_ms().map_err(LockError::Internal)?;
     let db = open()?;
-    for _ in 0..ACQUIRE_ATTEMPTS {
+    let mut outcome: Result<Lease, LockError> = Err(LockError::NotFound);
+    db::transaction(&db, |db| {
         let now = edge::time::now_ms();
+        let before = match read(db, profile_id, &actor.team_id) {
+            Ok(row) => row,
+            Err(e) => {
+                outcome = Err(e);
+                return Ok(());
+            }
+        };
         let result = db::execute(
-            &db,
+            db,
             "acquiring lock",
             ACQUIRE,
             &[
@@ -220,22 +245,23 @@ pub fn acquire(actor: &Actor, profile_id: &str, client_id: &str) -> Result<Lease
                 Value::Integer(now),
                 Value::Integer(now + ttl),
             ],
-        )
-        .map_err(internal)?;
-        if let Some(row) = result.rows.first() {
-            return lease(row, profile_id, client_id, now, ttl);
-        }
-        let current = read(&db, profile_id, &actor.team_id)?;
-        let now = edge::time::now_ms();
-        if rules::acquire(current.state.as_ref(), client_id, now) == rules::Acquire::Refuse
-            && let Some(holder) = current.holder(profile_id, now)
-        {
-            return Err(LockError::Held(holder));
-        }
-    }
-    Err(internal(format!(
-        "acquire of profile {profile_id} lost {ACQUIRE_ATTEMPTS} times to holders that let go"
-    )))
+        )?;
+        outcome = match result.rows.first() {
+            Some(row) => lease(row, profile_id, client_id, now, ttl).map(|mut l| {
+                l.replaced = before.stale_holder(profile_id, client_id, now);
+                l
+            }),
+            None => Err(match before.holder(profile_id, now) {
+                Some(holder) => LockError::Held(holder),
+                None => internal(format!(
+                    "acquire of profile {profile_id} changed nothing, yet it had no live holder"
+                )),
+            }),
+        };
+        Ok(())
+    })
+    .map_err(from_api)?;
+    outcome
 }
 
 /// `heartbeat`: see [`HEARTBEAT`].

@@ -63,11 +63,11 @@ pub fn seal_keys() -> Result<Keys, ApiError> {
             .map(|v| v.filter(|s| !s.trim().is_empty()))
     };
     let dedicated = read(VAR_PROXY_KEY)?
-        .map(|s| SealKey::derive(crypto::DEDICATED_KEY_ID, &s))
+        .map(|s| SealKey::derive(crypto::PURPOSE, crypto::DEDICATED_KEY_ID, &s))
         .transpose()
         .map_err(|e| ApiError::internal(format!("{VAR_PROXY_KEY}: {e}")))?;
     let fallback = read(VAR_JWT_SECRET)?
-        .map(|s| SealKey::derive(crypto::FALLBACK_KEY_ID, &s))
+        .map(|s| SealKey::derive(crypto::PURPOSE, crypto::FALLBACK_KEY_ID, &s))
         .transpose()
         .map_err(|e| ApiError::internal(format!("{VAR_JWT_SECRET}: {e}")))?;
     Keys::new(dedicated, fallback).map_err(ApiError::internal)

@@ -5,7 +5,7 @@
 use edge::{Method, Route, Router};
 
 use crate::handlers::{
-    fingerprints, groups, health, launch, locks, profiles, proxies, tags, templates,
+    bulk, fingerprints, groups, health, launch, locks, profiles, proxies, tags, templates,
 };
 
 pub static ROUTES: &[Route] = &[
@@ -13,6 +13,8 @@ pub static ROUTES: &[Route] = &[
     Route::new(Method::Get, "/health/profiles", health::health),
     Route::new(Method::Get, "/api/profiles", profiles::list),
     Route::new(Method::Post, "/api/profiles", profiles::create),
+    // Before `/:id`, so that it is not read as a profile id.
+    Route::new(Method::Post, "/api/profiles/bulk", bulk::bulk),
     Route::new(Method::Get, "/api/profiles/:id", profiles::get),
     Route::new(Method::Put, "/api/profiles/:id", profiles::update),
     Route::new(Method::Delete, "/api/profiles/:id", profiles::delete),

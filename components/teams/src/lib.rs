@@ -1,5 +1,6 @@
-//! The `teams` HTTP component: teams and roles, invitations, and the team
-//! audit log over REST.
+//! The `teams` HTTP component: teams and roles, invitations, the team
+//! audit log over REST, and the team's outbound webhooks (`/api/webhooks`,
+//! delivered by `crates/webhooks`).
 //!
 //! Layers: this entry point -> [`routes`] (the table) -> [`handlers`] (one
 //! module per resource) -> [`persistence`] (SQL as named constants, one

@@ -1,8 +1,8 @@
 //! The one table of what each team role may do. Roles are ordered
 //! (viewer < member < admin < owner) and every permission names the least
 //! role that holds it: viewers read, members launch and sync, admins manage
-//! members, keys, proxies and force-release (and read the audit log, rename
-//! the team), owners manage billing.
+//! members, keys, proxies, webhooks and force-release (and read the audit
+//! log, rename the team), owners manage billing.
 
 use edge::ApiError;
 
@@ -71,12 +71,15 @@ pub enum Permission {
     ManageTeam,
     /// Read the team's audit log.
     ViewAudit,
+    /// Create, change and delete the team's outbound webhooks, see and
+    /// retry their deliveries.
+    ManageWebhooks,
     /// Change the plan and payment details.
     ManageBilling,
 }
 
 impl Permission {
-    pub const ALL: [Permission; 10] = [
+    pub const ALL: [Permission; 11] = [
         Permission::Read,
         Permission::Launch,
         Permission::Sync,
@@ -86,6 +89,7 @@ impl Permission {
         Permission::ForceRelease,
         Permission::ManageTeam,
         Permission::ViewAudit,
+        Permission::ManageWebhooks,
         Permission::ManageBilling,
     ];
 
@@ -99,7 +103,8 @@ impl Permission {
             | Permission::ManageProxies
             | Permission::ForceRelease
             | Permission::ManageTeam
-            | Permission::ViewAudit => Role::Admin,
+            | Permission::ViewAudit
+            | Permission::ManageWebhooks => Role::Admin,
             Permission::ManageBilling => Role::Owner,
         }
     }
@@ -116,6 +121,7 @@ impl Permission {
             Permission::ForceRelease => "force-release launch locks",
             Permission::ManageTeam => "rename the team",
             Permission::ViewAudit => "read the audit log",
+            Permission::ManageWebhooks => "manage webhooks",
             Permission::ManageBilling => "manage billing",
         }
     }
@@ -214,6 +220,7 @@ mod tests {
         (Permission::ForceRelease, [false, false, true, true]),
         (Permission::ManageTeam, [false, false, true, true]),
         (Permission::ViewAudit, [false, false, true, true]),
+        (Permission::ManageWebhooks, [false, false, true, true]),
         (Permission::ManageBilling, [false, false, false, true]),
     ];
 

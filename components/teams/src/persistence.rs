@@ -347,14 +347,15 @@ pub fn create_invitation(
 /// Accepts the invitation with this token hash for the user (whose email
 /// must be the invited one): single use, before it expires, while the team
 /// has room on its plan (409 `plan_limit_reached`; the invitation stays
-/// usable once there is room).
+/// usable once there is room). Enqueues the webhook event `member.joined`
+/// and returns its deliveries, to attempt after the commit.
 pub fn accept_invitation(
     db: &Connection,
     token_hash: &str,
     user_id: &str,
     user_email: &str,
     request_id: &str,
-) -> Result<Invitation, ApiError> {
+) -> Result<(Invitation, Vec<String>), ApiError> {
     let now = edge::time::now_ms();
     db::transaction(db, |db| {
         let result = db::execute(
@@ -425,10 +426,26 @@ pub fn accept_invitation(
                 request_id,
             },
         )?;
-        Ok(Invitation {
-            accepted_at: Some(now),
-            ..inv
-        })
+        // Announced to the team's webhooks, in this same transaction.
+        let deliveries = webhooks::outbox::enqueue(
+            db,
+            &inv.team_id,
+            webhooks::Event::MemberJoined,
+            json!({
+                "userId": user_id,
+                "email": inv.email,
+                "role": inv.role.as_str(),
+                "invitationId": inv.id,
+                "invitedBy": inv.invited_by,
+            }),
+        )?;
+        Ok((
+            Invitation {
+                accepted_at: Some(now),
+                ..inv
+            },
+            deliveries,
+        ))
     })
 }
 

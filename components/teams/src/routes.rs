@@ -1,10 +1,11 @@
 //! Every route this component serves. `docs/openapi.json` documents these
 //! (tests/e2e/tests/openapi.rs checks every component's table against it), and
-//! spin.toml routes `/api/teams/...`, `/api/audit/...` and `/health/teams` here.
+//! spin.toml routes `/api/teams/...`, `/api/audit/...`, `/api/webhooks/...` and
+//! `/health/teams` here.
 
 use edge::{Method, Route, Router};
 
-use crate::handlers::{audit, health, invitations, members, teams};
+use crate::handlers::{audit, health, hooks, invitations, members, teams};
 
 pub static ROUTES: &[Route] = &[
     // Exact route in spin.toml: this component's own health check.
@@ -34,6 +35,26 @@ pub static ROUTES: &[Route] = &[
         members::remove,
     ),
     Route::new(Method::Get, "/api/audit", audit::list),
+    Route::new(Method::Get, "/api/webhooks", hooks::list),
+    Route::new(Method::Post, "/api/webhooks", hooks::create),
+    Route::new(Method::Get, "/api/webhooks/:id", hooks::get),
+    Route::new(Method::Put, "/api/webhooks/:id", hooks::update),
+    Route::new(Method::Delete, "/api/webhooks/:id", hooks::delete),
+    Route::new(
+        Method::Post,
+        "/api/webhooks/:id/secret",
+        hooks::rotate_secret,
+    ),
+    Route::new(
+        Method::Get,
+        "/api/webhooks/:id/deliveries",
+        hooks::deliveries,
+    ),
+    Route::new(
+        Method::Post,
+        "/api/webhooks/:id/deliveries/retry",
+        hooks::retry,
+    ),
 ];
 
 pub static ROUTER: Router = Router::new(ROUTES);

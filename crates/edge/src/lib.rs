@@ -34,6 +34,7 @@ pub mod db;
 pub mod domain;
 pub mod error;
 pub mod health;
+pub mod idempotency;
 pub mod ids;
 pub mod rate_limit;
 pub mod request;

@@ -109,6 +109,17 @@ pub fn require_scope(principal: &Principal, wanted: &str) -> Result<(), ApiError
     }
 }
 
+/// Runs a create handler at most once per `Idempotency-Key` of this caller
+/// (see `edge::idempotency`): keys are scoped to the caller's team and user.
+pub fn idempotent(
+    ctx: &mut Ctx,
+    principal: &Principal,
+    handler: impl FnOnce(&mut Ctx) -> Result<edge::Response, ApiError>,
+) -> Result<edge::Response, ApiError> {
+    let scope = format!("{}:{}", principal.team_id, principal.user_id);
+    edge::idempotency::once(ctx, &scope, handler)
+}
+
 /// The API / column name of a credential kind.
 pub fn credential_kind_str(kind: CredentialKind) -> &'static str {
     match kind {

@@ -3,6 +3,8 @@
 //! `spawn_app()` starts the runner (or any binary that takes Spin's `up` flags, named by
 //! `E2E_SPIN_BIN`, e.g. a real `spin`) on the repository's `spin.toml`, on port 0, with a fresh
 //! state directory and every migration passed as `--sqlite @file`, and kills it on drop.
+//! `TestApp::kill` (SIGKILL) and `TestApp::restart` (the same state directory and address)
+//! are for the fault-injection tests.
 
 use anyhow::{Context, Result, anyhow, bail};
 use serde_json::Value;
@@ -10,10 +12,12 @@ use std::io::{BufRead, BufReader, Read};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::sync::{Arc, Mutex};
-use std::time::Duration;
+use std::time::{Duration, SystemTime};
 
 pub use serde_json::json;
 
+/// Seeded randomness for the fault-injection tests.
+pub mod chaos;
 /// spin.toml, the SpinKube manifests and the nginx front that stands in for their Ingress.
 pub mod deploy;
 /// A Garage S3 server for the blob-store tests.
@@ -73,6 +77,8 @@ pub struct AppOptions {
     /// The manifest declares no `jwt_secret` (a test fixture app), so none is passed: the
     /// runner, like Spin, refuses a `--variable` that is not declared.
     pub without_jwt_secret: bool,
+    /// The address to listen on; `127.0.0.1:0` (a free port) when not given.
+    pub listen: Option<String>,
 }
 
 impl AppOptions {
@@ -82,13 +88,23 @@ impl AppOptions {
     }
 }
 
+/// The runner's stderr: the whole text, and each line with the moment it was read.
+#[derive(Default)]
+struct Logs {
+    text: Mutex<String>,
+    lines: Mutex<Vec<(SystemTime, String)>>,
+}
+
 pub struct TestApp {
     pub base_url: String,
     child: Child,
-    logs: Arc<Mutex<String>>,
+    logs: Arc<Logs>,
     _state: Option<tempfile::TempDir>,
     pub state_dir: PathBuf,
     agent: ureq::Agent,
+    /// What it was started with, to start it again (`restart`).
+    opts: AppOptions,
+    manifest: PathBuf,
 }
 
 pub const TEST_JWT_SECRET: &str = "e2e-test-jwt-secret-0123456789abcdef0123456789abcdef";
@@ -112,7 +128,6 @@ fn try_spawn(opts: AppOptions) -> Result<TestApp> {
 }
 
 fn try_spawn_manifest(opts: AppOptions, manifest: &Path) -> Result<TestApp> {
-    let (bin, mut args) = runner_binary();
     let (state, state_dir) = match &opts.state_dir {
         Some(d) => (None, d.clone()),
         None => {
@@ -121,9 +136,37 @@ fn try_spawn_manifest(opts: AppOptions, manifest: &Path) -> Result<TestApp> {
             (Some(t), p)
         }
     };
+    let logs = Arc::new(Logs::default());
+    let listen = opts.listen.as_deref().unwrap_or("127.0.0.1:0");
+    let (child, base_url) = start_process(&opts, manifest, &state_dir, listen, &logs)?;
+    let agent = ureq::AgentBuilder::new()
+        .timeout(Duration::from_secs(60))
+        .build();
+    Ok(TestApp {
+        base_url,
+        child,
+        logs,
+        _state: state,
+        state_dir,
+        agent,
+        opts,
+        manifest: manifest.to_path_buf(),
+    })
+}
+
+/// Starts the binary on `state_dir`, listening on `listen`; returns once it says where it
+/// serves (the app is loaded and its migrations applied by then). Its stderr goes to `logs`.
+fn start_process(
+    opts: &AppOptions,
+    manifest: &Path,
+    state_dir: &Path,
+    listen: &str,
+    logs: &Arc<Logs>,
+) -> Result<(Child, String)> {
+    let (bin, mut args) = runner_binary();
     let root = repo_root();
     args.extend(["-f".into(), manifest.display().to_string()]);
-    args.extend(["--listen".into(), "127.0.0.1:0".into()]);
+    args.extend(["--listen".into(), listen.to_string()]);
     args.extend(["--state-dir".into(), state_dir.display().to_string()]);
     for m in migrations() {
         args.extend(["--sqlite".into(), format!("@{}", m.display())]);
@@ -152,14 +195,17 @@ fn try_spawn_manifest(opts: AppOptions, manifest: &Path) -> Result<TestApp> {
     let mut child = cmd
         .spawn()
         .with_context(|| format!("cannot start {}", bin.display()))?;
-    let logs = Arc::new(Mutex::new(String::new()));
     let stderr = child.stderr.take().ok_or_else(|| anyhow!("no stderr"))?;
     let err_logs = logs.clone();
     std::thread::spawn(move || {
         for line in BufReader::new(stderr).lines().map_while(Result::ok) {
-            if let Ok(mut l) = err_logs.lock() {
+            let read = SystemTime::now();
+            if let Ok(mut l) = err_logs.text.lock() {
                 l.push_str(&line);
                 l.push('\n');
+            }
+            if let Ok(mut l) = err_logs.lines.lock() {
+                l.push((read, line));
             }
         }
     });
@@ -177,7 +223,7 @@ fn try_spawn_manifest(opts: AppOptions, manifest: &Path) -> Result<TestApp> {
     }
     let Some(base_url) = base_url else {
         let _ = child.wait();
-        let logs = logs.lock().map(|l| l.clone()).unwrap_or_default();
+        let logs = logs.text.lock().map(|l| l.clone()).unwrap_or_default();
         bail!("{} exited before serving:\n{logs}", bin.display());
     };
     // Keep draining stdout so a chatty guest never blocks on a full pipe.
@@ -185,17 +231,7 @@ fn try_spawn_manifest(opts: AppOptions, manifest: &Path) -> Result<TestApp> {
         let mut sink = Vec::new();
         let _ = reader.read_to_end(&mut sink);
     });
-    let agent = ureq::AgentBuilder::new()
-        .timeout(Duration::from_secs(60))
-        .build();
-    Ok(TestApp {
-        base_url,
-        child,
-        logs,
-        _state: state,
-        state_dir,
-        agent,
-    })
+    Ok((child, base_url))
 }
 
 impl Drop for TestApp {
@@ -203,7 +239,7 @@ impl Drop for TestApp {
         let _ = self.child.kill();
         let _ = self.child.wait();
         if std::thread::panicking()
-            && let Ok(l) = self.logs.lock()
+            && let Ok(l) = self.logs.text.lock()
         {
             eprintln!("---- runner log ----\n{l}");
         }
@@ -365,6 +401,66 @@ impl TestApp {
 
     /// The runner's log so far (stderr), for assertions on what was logged.
     pub fn logs(&self) -> String {
-        self.logs.lock().map(|l| l.clone()).unwrap_or_default()
+        self.logs.text.lock().map(|l| l.clone()).unwrap_or_default()
+    }
+
+    /// Every line of the runner's log so far (across restarts) with the moment this process
+    /// read it: a line a request's guest wrote was read after the guest wrote it, so this
+    /// bounds when the request had been handled.
+    pub fn log_lines(&self) -> Vec<(SystemTime, String)> {
+        self.logs
+            .lines
+            .lock()
+            .map(|l| l.clone())
+            .unwrap_or_default()
+    }
+
+    /// Kills the process with SIGKILL, as a crash or an OOM kill would (no signal handler,
+    /// no flush, no graceful shutdown), and waits until it is gone: once this returns, no
+    /// request of it can still change anything.
+    pub fn kill(&mut self) {
+        // `Child::kill` is SIGKILL on Unix; an error means it had already exited.
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+        if let Ok(mut l) = self.logs.text.lock() {
+            l.push_str("---- killed (SIGKILL) ----\n");
+        }
+    }
+
+    /// Starts the app again on the same state directory, with the same options, on the same
+    /// address when it is free (else on a new port: `base_url` says which); kills the running
+    /// process first if there still is one. Returns once it serves.
+    pub fn restart(&mut self) -> Result<()> {
+        self.kill();
+        let same = self
+            .base_url
+            .strip_prefix("http://")
+            .unwrap_or(&self.base_url)
+            .to_string();
+        let (child, base_url) = match start_process(
+            &self.opts,
+            &self.manifest,
+            &self.state_dir,
+            &same,
+            &self.logs,
+        ) {
+            Ok(started) => started,
+            // Someone took the port in between: any free one will do.
+            Err(_) => start_process(
+                &self.opts,
+                &self.manifest,
+                &self.state_dir,
+                "127.0.0.1:0",
+                &self.logs,
+            )?,
+        };
+        self.child = child;
+        self.base_url = base_url;
+        Ok(())
+    }
+
+    /// The process id of the running binary.
+    pub fn pid(&self) -> u32 {
+        self.child.id()
     }
 }

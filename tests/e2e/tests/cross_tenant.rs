@@ -253,6 +253,17 @@ fn every_documented_object_route_refuses_every_other_tenant_and_invalid_credenti
         "sync push",
     );
     let session_hash = s(&pushed["hash"]);
+    // Created after the launch and push above, so they deliver to nobody.
+    let hook = ok(
+        &app.post("/api/webhooks").bearer(vt).json(&json!({
+            "url": "https://hooks.victim-qz7.example/in",
+            "events": ["profile.launched", "sync.conflict"],
+            "description": "victim hook qz7",
+        })),
+        201,
+        "webhook",
+    );
+    let webhook_id = s(&hook["webhook"]["id"]);
 
     let ek = &victim.extension_key;
     let project = ok(
@@ -353,6 +364,7 @@ fn every_documented_object_route_refuses_every_other_tenant_and_invalid_credenti
         (("/api/templates", "id"), "windows-chrome".to_owned()),
         (("/api/teams", "id"), team_id.clone()),
         (("/api/teams", "userId"), mate.user_id.clone()),
+        (("/api/webhooks", "id"), webhook_id.clone()),
     ]);
     // (method, path) -> a body the owner would get a 2xx with.
     let bodies: BTreeMap<(&str, &str), Value> = BTreeMap::from([
@@ -403,6 +415,10 @@ fn every_documented_object_route_refuses_every_other_tenant_and_invalid_credenti
         (
             ("PUT", "/api/teams/{id}/members/{userId}"),
             json!({ "role": "viewer" }),
+        ),
+        (
+            ("PUT", "/api/webhooks/{id}"),
+            json!({ "description": "pwned", "url": "https://pwned.example/in" }),
         ),
     ]);
     // Query parameters that name an object: the victim's.

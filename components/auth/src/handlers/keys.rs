@@ -3,6 +3,7 @@
 use credentials::ApiKeyKind;
 use edge::domain::{self, KeyName, Scope};
 use edge::{ApiError, Ctx, FieldError, Response, db};
+use platform_bindings::Principal;
 use serde::Deserialize;
 use serde_json::json;
 
@@ -21,6 +22,10 @@ struct CreateBody {
 pub fn create(ctx: &mut Ctx) -> Result<Response, ApiError> {
     let caller = platform_bindings::authenticate(ctx)?;
     platform_bindings::require_scope(&caller, "keys:write")?;
+    platform_bindings::idempotent(ctx, &caller, |ctx| create_as(ctx, &caller))
+}
+
+fn create_as(ctx: &mut Ctx, caller: &Principal) -> Result<Response, ApiError> {
     let body: CreateBody = ctx.json()?;
     let held = domain::parse_scopes("scopes", &caller.scopes).map_err(ApiError::validation)?;
 

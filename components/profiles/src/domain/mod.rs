@@ -3,6 +3,7 @@
 //! returns the value in its normal form or a [`FieldError`] naming the
 //! field, so a handler collects every invalid field into one 422.
 
+pub mod bulk;
 pub mod crypto;
 pub mod fingerprint;
 pub mod proxy;

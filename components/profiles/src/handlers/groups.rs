@@ -1,6 +1,7 @@
 //! `/api/groups`: a team's profile groups.
 
 use edge::{ApiError, Ctx, FieldError, Response, db};
+use platform_bindings::Principal;
 use serde_json::json;
 
 use super::{Field, actor, body, caller, check, field, page, row_id, writer};
@@ -32,6 +33,10 @@ pub fn get(ctx: &mut Ctx) -> Result<Response, ApiError> {
 /// already uses.
 pub fn create(ctx: &mut Ctx) -> Result<Response, ApiError> {
     let caller = writer(ctx, "profiles:write")?;
+    platform_bindings::idempotent(ctx, &caller, |ctx| create_as(ctx, &caller))
+}
+
+fn create_as(ctx: &mut Ctx, caller: &Principal) -> Result<Response, ApiError> {
     let input = body(ctx)?;
     let mut errors = Vec::new();
     let name = match field::<String>(&input, "name", "a string", &mut errors) {
@@ -58,7 +63,7 @@ pub fn create(ctx: &mut Ctx) -> Result<Response, ApiError> {
     let db = db::open()?;
     let group = store::create(
         &db,
-        actor(&caller, ctx),
+        actor(caller, ctx),
         &id,
         name.as_str(),
         color.as_deref(),

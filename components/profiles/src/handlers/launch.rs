@@ -29,14 +29,8 @@ pub fn launch(ctx: &mut Ctx) -> Result<Response, ApiError> {
         Err(e) => return lock_refusal(e, &ctx.request_id),
     };
     let db = db::open()?;
-    store::record_launch(
-        &db,
-        actor(&caller, ctx),
-        &id,
-        client.as_str(),
-        lease.token,
-        lease.renewed,
-    )?;
+    let deliveries = store::record_launch(&db, actor(&caller, ctx), &id, &lease)?;
+    webhooks::deliver::after_commit(&db, &caller.team_id, &deliveries, &ctx.request_id);
     let profile = store::require(&db, &caller.team_id, &id)?;
     let proxy = launch_proxy(&db, &profile)?;
     // The same code as GET /api/sync/:id (crates/sessions).
@@ -204,6 +198,7 @@ pub fn release(ctx: &mut Ctx) -> Result<Response, ApiError> {
         return lock_refusal(e, &ctx.request_id);
     }
     let db = db::open()?;
-    store::record_release(&db, actor(&caller, ctx), &id, client.as_str(), token)?;
+    let deliveries = store::record_release(&db, actor(&caller, ctx), &id, client.as_str(), token)?;
+    webhooks::deliver::after_commit(&db, &caller.team_id, &deliveries, &ctx.request_id);
     Response::json(200, &json!({ "success": true }))
 }

@@ -3,6 +3,7 @@
 //! in one 422; bad query parameters and headers in a 400), calls the
 //! persistence layer or the `locks` dependency and builds the JSON view.
 
+pub mod bulk;
 pub mod fingerprints;
 pub mod groups;
 pub mod health;

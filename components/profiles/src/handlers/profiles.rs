@@ -1,6 +1,7 @@
 //! `/api/profiles`: list, get, create from a template, update, delete.
 
 use edge::{ApiError, Ctx, FieldError, Response, db};
+use platform_bindings::Principal;
 use serde::Deserialize;
 use serde_json::json;
 
@@ -171,6 +172,10 @@ pub(crate) fn own_proxy_aad(team_id: &str, profile_id: &str) -> String {
 /// one when not given); an unknown template, group or proxy is 422.
 pub fn create(ctx: &mut Ctx) -> Result<Response, ApiError> {
     let caller = writer(ctx, "profiles:write")?;
+    platform_bindings::idempotent(ctx, &caller, |ctx| create_as(ctx, &caller))
+}
+
+fn create_as(ctx: &mut Ctx, caller: &Principal) -> Result<Response, ApiError> {
     let input: CreateBody = ctx.json()?;
     let limits = config::limits()?;
     let catalog = fingerprint::catalog().map_err(ApiError::internal)?;
@@ -262,7 +267,7 @@ pub fn create(ctx: &mut Ctx) -> Result<Response, ApiError> {
     let db = db::open()?;
     let profile = store::create(
         &db,
-        actor(&caller, ctx),
+        actor(caller, ctx),
         &NewProfile {
             id: &id,
             template_id: &template.id,
@@ -427,7 +432,7 @@ pub fn update(ctx: &mut Ctx) -> Result<Response, ApiError> {
     Response::json(200, &profile.view(edge::time::now_ms()))
 }
 
-fn current_own(p: &crate::models::Profile) -> Option<OwnProxyFields> {
+pub(crate) fn current_own(p: &crate::models::Profile) -> Option<OwnProxyFields> {
     p.own_proxy.as_ref().map(|o| OwnProxyFields {
         scheme: o.scheme.clone(),
         host: o.host.clone(),

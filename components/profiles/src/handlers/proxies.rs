@@ -3,6 +3,7 @@
 //! launch response carries them in clear).
 
 use edge::{ApiError, Ctx, FieldError, Response, db};
+use platform_bindings::Principal;
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 
@@ -166,6 +167,10 @@ pub fn get(ctx: &mut Ctx) -> Result<Response, ApiError> {
 /// username?, password?}` -> 201 proxy.
 pub fn create(ctx: &mut Ctx) -> Result<Response, ApiError> {
     let caller = writer(ctx, "proxies:write")?;
+    platform_bindings::idempotent(ctx, &caller, |ctx| create_as(ctx, &caller))
+}
+
+fn create_as(ctx: &mut Ctx, caller: &Principal) -> Result<Response, ApiError> {
     let input = body(ctx)?;
     let mut errors = Vec::new();
     let name = match field::<String>(&input, "name", "a string", &mut errors) {
@@ -198,7 +203,7 @@ pub fn create(ctx: &mut Ctx) -> Result<Response, ApiError> {
     let db = db::open()?;
     let proxy = store::create(
         &db,
-        actor(&caller, ctx),
+        actor(caller, ctx),
         &id,
         &fields(name.as_str(), &address, sealed),
         limits.proxies,

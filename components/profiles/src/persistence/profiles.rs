@@ -3,7 +3,9 @@
 
 use edge::ApiError;
 use edge::db::{self, AuditEntry, Connection, Value};
+use platform_bindings::Lease;
 use serde_json::json;
+use webhooks::Event;
 
 use super::{Actor, count, int, text};
 use crate::domain::query::{Cursor, LIKE_ESCAPE, OrderBy, ProfileQuery, SortValue, like_contains};
@@ -222,7 +224,7 @@ pub struct OwnProxyFields {
 }
 
 /// 422 unless the group and the proxy (when given) are the team's.
-fn check_references(
+pub(crate) fn check_references(
     db: &Connection,
     team_id: &str,
     group_id: Option<&str>,
@@ -488,16 +490,17 @@ pub fn delete(
     })
 }
 
-/// After a successful acquire: `last_active`, `launch_count` and the audit
-/// entry `profile.launch`.
+/// After a successful acquire: `last_active`, `launch_count`, the audit
+/// entry `profile.launch` and, in the same transaction, the webhook events
+/// `profile.launched` (and `lock.taken_over` when the acquire took a stale
+/// lock from another client). Returns the webhook deliveries to attempt
+/// after the commit.
 pub fn record_launch(
     db: &Connection,
     actor: Actor<'_>,
     id: &str,
-    client_id: &str,
-    token: u64,
-    renewed: bool,
-) -> Result<(), ApiError> {
+    lease: &Lease,
+) -> Result<Vec<String>, ApiError> {
     let now = edge::time::now_ms();
     db::transaction(db, |db| {
         db::execute(
@@ -514,33 +517,76 @@ pub fn record_launch(
                 action: "profile.launch",
                 target_type: "profile",
                 target_id: id,
-                details: json!({ "clientId": client_id, "token": token, "renewed": renewed }),
+                details: json!({ "clientId": lease.client_id, "token": lease.token, "renewed": lease.renewed }),
                 request_id: actor.request_id,
             },
-        )
+        )?;
+        let mut deliveries = webhooks::outbox::enqueue(
+            db,
+            actor.team_id,
+            Event::ProfileLaunched,
+            json!({
+                "profileId": id,
+                "clientId": lease.client_id,
+                "userId": actor.user_id,
+                "acquiredAt": lease.acquired_at,
+                "expiresAt": lease.expires_at,
+                "renewed": lease.renewed,
+            }),
+        )?;
+        if let Some(previous) = &lease.replaced {
+            deliveries.extend(webhooks::outbox::enqueue(
+                db,
+                actor.team_id,
+                Event::LockTakenOver,
+                json!({
+                    "profileId": id,
+                    "clientId": lease.client_id,
+                    "userId": actor.user_id,
+                    "previous": {
+                        "clientId": previous.client_id,
+                        "userId": previous.user_id,
+                        "since": previous.since,
+                        "heartbeatAt": previous.heartbeat_at,
+                        "expiredAt": previous.expires_at,
+                    },
+                }),
+            )?);
+        }
+        Ok(deliveries)
     })
 }
 
-/// Audits `profile.release` (the release itself is the lock provider's).
+/// Audits `profile.release` (the release itself is the lock provider's) and
+/// enqueues the webhook event `profile.released`, in one transaction;
+/// returns the deliveries to attempt after the commit.
 pub fn record_release(
     db: &Connection,
     actor: Actor<'_>,
     id: &str,
     client_id: &str,
     token: u64,
-) -> Result<(), ApiError> {
-    db::audit(
-        db,
-        &AuditEntry {
-            team_id: Some(actor.team_id),
-            user_id: Some(actor.user_id),
-            action: "profile.release",
-            target_type: "profile",
-            target_id: id,
-            details: json!({ "clientId": client_id, "token": token }),
-            request_id: actor.request_id,
-        },
-    )
+) -> Result<Vec<String>, ApiError> {
+    db::transaction(db, |db| {
+        db::audit(
+            db,
+            &AuditEntry {
+                team_id: Some(actor.team_id),
+                user_id: Some(actor.user_id),
+                action: "profile.release",
+                target_type: "profile",
+                target_id: id,
+                details: json!({ "clientId": client_id, "token": token }),
+                request_id: actor.request_id,
+            },
+        )?;
+        webhooks::outbox::enqueue(
+            db,
+            actor.team_id,
+            Event::ProfileReleased,
+            json!({ "profileId": id, "clientId": client_id, "userId": actor.user_id }),
+        )
+    })
 }
 
 /// The team's tags with how many profiles carry each, most used first.

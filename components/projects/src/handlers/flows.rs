@@ -3,6 +3,7 @@
 //! `total_executions` in the same transaction), list, get.
 
 use edge::{ApiError, Ctx, FieldError, Response, db};
+use platform_bindings::Principal;
 use serde_json::{Map, Value, json};
 
 use super::{
@@ -152,6 +153,10 @@ fn flow_patch(
 /// data: {flow}}`, at version 1.
 pub fn create(ctx: &mut Ctx) -> Result<Response, ApiError> {
     let caller = caller(ctx, WRITE)?;
+    platform_bindings::idempotent(ctx, &caller, |ctx| create_as(ctx, &caller))
+}
+
+fn create_as(ctx: &mut Ctx, caller: &Principal) -> Result<Response, ApiError> {
     let limits = config::limits(ctx);
     let body = body(ctx)?;
     let patch = flow_patch(&body, limits, true)?;
@@ -168,7 +173,7 @@ pub fn create(ctx: &mut Ctx) -> Result<Response, ApiError> {
     };
     let id = edge::ids::new_id()?;
     let db = db::open()?;
-    let flow = flows::create(&db, actor(&caller, ctx), &id, &fields)?;
+    let flow = flows::create(&db, actor(caller, ctx), &id, &fields)?;
     Response::envelope(
         201,
         &json!({ "flow": flow.view() }),

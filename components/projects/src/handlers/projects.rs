@@ -2,6 +2,7 @@
 //! `POST /by-hostname` (get-or-create), in seed 001's shapes.
 
 use edge::{ApiError, Ctx, Response, db};
+use platform_bindings::Principal;
 use serde_json::json;
 
 use super::{
@@ -72,10 +73,14 @@ pub fn list(ctx: &mut Ctx) -> Result<Response, ApiError> {
 /// project for the (normalised) hostname.
 pub fn create(ctx: &mut Ctx) -> Result<Response, ApiError> {
     let caller = caller(ctx, WRITE)?;
+    platform_bindings::idempotent(ctx, &caller, |ctx| create_as(ctx, &caller))
+}
+
+fn create_as(ctx: &mut Ctx, caller: &Principal) -> Result<Response, ApiError> {
     let fields = new_project_fields(ctx)?;
     let id = edge::ids::new_id()?;
     let db = db::open()?;
-    let project = projects::create(&db, actor(&caller, ctx), &id, &fields)?;
+    let project = projects::create(&db, actor(caller, ctx), &id, &fields)?;
     Response::envelope(
         201,
         &json!({ "project": project.view() }),

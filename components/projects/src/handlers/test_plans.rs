@@ -3,6 +3,7 @@
 //! problem named (`testCases[2].steps[0]`).
 
 use edge::{ApiError, Ctx, Response, db};
+use platform_bindings::Principal;
 use serde_json::{Map, Value, json};
 
 use super::{
@@ -31,6 +32,10 @@ fn project_id(body: &Map<String, Value>) -> Result<Option<String>, edge::FieldEr
 /// caller's (404 otherwise), as must every capture id once captures exist.
 pub fn create(ctx: &mut Ctx) -> Result<Response, ApiError> {
     let caller = caller(ctx, WRITE)?;
+    platform_bindings::idempotent(ctx, &caller, |ctx| create_as(ctx, &caller))
+}
+
+fn create_as(ctx: &mut Ctx, caller: &Principal) -> Result<Response, ApiError> {
     let limits = config::limits(ctx);
     let body = body(ctx)?;
     let mut errors = Vec::new();
@@ -65,7 +70,7 @@ pub fn create(ctx: &mut Ctx) -> Result<Response, ApiError> {
     };
     let id = edge::ids::new_id()?;
     let db = db::open()?;
-    let plan = test_plans::create(&db, actor(&caller, ctx), &id, &project_id, &fields)?;
+    let plan = test_plans::create(&db, actor(caller, ctx), &id, &project_id, &fields)?;
     Response::envelope(
         201,
         &json!({ "plan": plan.view() }),

@@ -2,6 +2,7 @@
 //! dependency, read their input (400 naming what is wrong), and run the
 //! write protocol of the `sessions` crate.
 
+pub mod conflict;
 pub mod health;
 pub mod pull;
 pub mod push;

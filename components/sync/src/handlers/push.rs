@@ -5,7 +5,7 @@ use platform_bindings::{blob_error, blob_store};
 use serde_json::{Value, json};
 use sessions::{blobs, codec, payload, rules, store};
 
-use super::{client_id, not_found, preconditions, profile_id, writer};
+use super::{client_id, conflict, not_found, preconditions, profile_id, writer};
 use crate::config;
 
 /// `{cookies, localStorage, clientHash?}` (optionally `Content-Encoding:
@@ -32,8 +32,11 @@ pub fn push(ctx: &mut Ctx) -> Result<Response, ApiError> {
     let team = caller.team_id.as_str();
 
     let db = db::open()?;
+    let client_str = client.as_ref().map(|c| c.as_str());
+    let conflict =
+        |e| conflict::announce(&db, &caller, &profile, client_str, &pre, e, &ctx.request_id);
     let state = store::write_state(&db, team, &profile)?.ok_or_else(not_found)?;
-    rules::check(&state, &pre, edge::time::now_ms())?;
+    rules::check(&state, &pre, edge::time::now_ms()).map_err(conflict)?;
     if state.current_hash.as_deref() == Some(hash.as_str()) {
         return skipped(&hash);
     }
@@ -95,7 +98,8 @@ pub fn push(ctx: &mut Ctx) -> Result<Response, ApiError> {
             },
         )?;
         Ok(Some(seq))
-    })?;
+    })
+    .map_err(conflict)?;
     blobs::collect(&db, edge::time::now_ms(), &ctx.request_id);
     match committed {
         None => skipped(&hash),

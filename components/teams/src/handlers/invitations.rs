@@ -89,13 +89,14 @@ pub fn accept(ctx: &mut Ctx) -> Result<Response, ApiError> {
     }
     let db = db::open()?;
     let email = persistence::user_email(&db, &caller.user_id)?;
-    let invitation = persistence::accept_invitation(
+    let (invitation, deliveries) = persistence::accept_invitation(
         &db,
         &credentials::api_key::hash(token),
         &caller.user_id,
         &email,
         &ctx.request_id,
     )?;
+    webhooks::deliver::after_commit(&db, &invitation.team_id, &deliveries, &ctx.request_id);
     let team: Team = persistence::team_of_member(&db, &invitation.team_id, &caller.user_id)?
         .ok_or_else(|| ApiError::internal("accepted invitation left no membership"))?;
     Response::json(200, &json!({ "team": team, "invitation": invitation }))
