@@ -146,6 +146,26 @@ pub fn opt_int(row: &RowResult, index: usize, column: &str) -> Result<Option<i64
     }
 }
 
+/// Runs a `SELECT COUNT(*) …` and returns the count.
+pub fn count(
+    db: &Connection,
+    context: &'static str,
+    sql: &str,
+    params: &[Value],
+) -> Result<i64, ApiError> {
+    let result = execute(db, context, sql, params)?;
+    let row = result
+        .rows
+        .first()
+        .ok_or_else(|| ApiError::internal(format!("{context}: no row")))?;
+    int(row, 0, "count")
+}
+
+/// The `LIMIT ? OFFSET ?` parameters of a page.
+pub fn page_params(page: crate::page::Page) -> [Value; 2] {
+    [Value::Integer(page.limit), Value::Integer(page.offset)]
+}
+
 /// A text parameter.
 pub fn text_param(value: &str) -> Value {
     Value::Text(value.to_owned())

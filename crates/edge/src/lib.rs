@@ -36,6 +36,7 @@ pub mod error;
 pub mod health;
 pub mod idempotency;
 pub mod ids;
+pub mod page;
 pub mod rate_limit;
 pub mod request;
 pub mod response;

@@ -5,13 +5,12 @@
 pub mod data_url;
 pub mod fields;
 pub mod image;
-pub mod page;
 
 use edge::FieldError;
 
 pub use data_url::DataUrl;
+pub use edge::page::Page;
 pub use image::ImageType;
-pub use page::Page;
 
 /// Trimmed text of 1..=`max` characters without control characters.
 pub fn required_text(field: &str, raw: &str, max: usize) -> Result<String, FieldError> {

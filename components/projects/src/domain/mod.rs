@@ -5,13 +5,12 @@
 
 pub mod flow;
 pub mod hostname;
-pub mod page;
 pub mod test_case;
 
 use edge::FieldError;
 
+pub use edge::page::Page;
 pub use hostname::Hostname;
-pub use page::Page;
 
 /// Longest project, test plan or flow name, in characters.
 pub const MAX_NAME_CHARS: usize = 200;

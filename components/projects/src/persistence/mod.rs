@@ -7,45 +7,10 @@ pub mod flows;
 pub mod projects;
 pub mod test_plans;
 
-use edge::ApiError;
-use edge::db::{self, AuditEntry, Connection, Value};
+use edge::db::AuditEntry;
 
-use crate::domain::Page;
-
-fn text(s: &str) -> Value {
-    Value::Text(s.to_owned())
-}
-
-fn int(n: i64) -> Value {
-    Value::Integer(n)
-}
-
-/// The `LIMIT ? OFFSET ?` parameters of a page.
-fn page_params(page: Page) -> [Value; 2] {
-    [int(page.limit), int(page.offset)]
-}
-
-/// Runs a `SELECT COUNT(*) …`.
-fn count(
-    db: &Connection,
-    context: &'static str,
-    sql: &str,
-    params: &[Value],
-) -> Result<i64, ApiError> {
-    let result = db::execute(db, context, sql, params)?;
-    let row = result
-        .rows
-        .first()
-        .ok_or_else(|| ApiError::internal(format!("{context}: no row")))?;
-    db::int(row, 0, "count")
-}
-
-/// One page of a list, with the total the page was cut from.
-#[derive(Debug)]
-pub struct Listed<T> {
-    pub items: Vec<T>,
-    pub total: i64,
-}
+pub(crate) use edge::db::{count, int_param as int, page_params, text_param as text};
+pub use edge::page::Listed;
 
 /// Who acts, for the audit entry.
 #[derive(Debug, Clone, Copy)]

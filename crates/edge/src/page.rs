@@ -1,6 +1,13 @@
 //! `?limit=&offset=` of every list route.
 
-use edge::FieldError;
+use crate::error::FieldError;
+
+/// One page of a list, with the total the page was cut from.
+#[derive(Debug)]
+pub struct Listed<T> {
+    pub items: Vec<T>,
+    pub total: i64,
+}
 
 /// A window into a list: at most `limit` items after skipping `offset`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
