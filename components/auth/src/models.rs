@@ -97,6 +97,8 @@ pub struct ApiKey {
     pub created_at: i64,
     pub last_used: Option<i64>,
     pub revoked_at: Option<i64>,
+    /// The member the key acts as.
+    pub user_id: String,
 }
 
 /// Reads the columns of `persistence::api_key_columns!`, in order.
@@ -116,6 +118,7 @@ impl TryFrom<&RowResult> for ApiKey {
             created_at: db::int(row, 7, "api_keys.created_at")?,
             last_used: db::opt_int(row, 8, "api_keys.last_used")?,
             revoked_at: db::opt_int(row, 9, "api_keys.revoked_at")?,
+            user_id: db::text(row, 10, "api_keys.user_id")?,
         })
     }
 }
@@ -131,6 +134,7 @@ pub struct ApiKeyView<'a> {
     pub last_four: &'a str,
     pub scopes: &'a [String],
     pub team_id: &'a str,
+    pub user_id: &'a str,
     pub created_at: i64,
     pub last_used: Option<i64>,
     pub revoked_at: Option<i64>,
@@ -147,6 +151,7 @@ impl ApiKey {
             last_four: &self.last_four,
             scopes: &self.scopes,
             team_id: &self.team_id,
+            user_id: &self.user_id,
             created_at: self.created_at,
             last_used: self.last_used,
             revoked_at: self.revoked_at,

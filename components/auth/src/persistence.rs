@@ -20,7 +20,7 @@ macro_rules! team_columns {
 }
 macro_rules! api_key_columns {
     () => {
-        "k.id, k.kind, k.name, k.key_prefix, k.last_four, k.scopes, k.team_id, k.created_at, k.last_used, k.revoked_at"
+        "k.id, k.kind, k.name, k.key_prefix, k.last_four, k.scopes, k.team_id, k.created_at, k.last_used, k.revoked_at, k.user_id"
     };
 }
 
@@ -58,13 +58,24 @@ const SELECT_API_KEYS_OF_USER: &str = concat!(
     api_key_columns!(),
     " FROM api_keys k WHERE k.user_id = ? ORDER BY k.created_at DESC, k.rowid DESC"
 );
-const SELECT_API_KEY_OF_USER: &str = concat!(
+const SELECT_API_KEYS_OF_USER_IN_TEAM: &str = concat!(
     "SELECT ",
     api_key_columns!(),
-    " FROM api_keys k WHERE k.id = ? AND k.user_id = ?"
+    " FROM api_keys k WHERE k.user_id = ? AND k.team_id = ?",
+    " ORDER BY k.created_at DESC, k.rowid DESC"
+);
+const SELECT_API_KEYS_OF_TEAM: &str = concat!(
+    "SELECT ",
+    api_key_columns!(),
+    " FROM api_keys k WHERE k.team_id = ? ORDER BY k.created_at DESC, k.rowid DESC"
+);
+const SELECT_API_KEY: &str = concat!(
+    "SELECT ",
+    api_key_columns!(),
+    " FROM api_keys k WHERE k.id = ?"
 );
 const REVOKE_API_KEY: &str = "\
-    UPDATE api_keys SET revoked_at = ? WHERE id = ? AND user_id = ? AND revoked_at IS NULL";
+    UPDATE api_keys SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL";
 
 fn text(s: &str) -> Value {
     Value::Text(s.to_owned())
@@ -145,7 +156,8 @@ pub fn register(
     })?;
     Ok((
         get_user(db, user.id)?,
-        membership(db, user.team_id, user.id)?,
+        membership(db, user.team_id, user.id)?
+            .ok_or_else(|| ApiError::internal("registered user has no membership"))?,
     ))
 }
 
@@ -197,22 +209,22 @@ pub fn personal_team(db: &Connection, user_id: &str) -> Result<TeamMembership, A
     TeamMembership::try_from(row)
 }
 
-/// The user's membership of a team.
+/// The user's membership of a team, `None` when they are not a member.
 pub fn membership(
     db: &Connection,
     team_id: &str,
     user_id: &str,
-) -> Result<TeamMembership, ApiError> {
-    let result = db::execute(
+) -> Result<Option<TeamMembership>, ApiError> {
+    db::execute(
         db,
         "selecting membership",
         SELECT_MEMBERSHIP,
         &[text(team_id), text(user_id)],
-    )?;
-    let row = result.rows.first().ok_or_else(|| {
-        ApiError::internal(format!("user {user_id} is not a member of team {team_id}"))
-    })?;
-    TeamMembership::try_from(row)
+    )?
+    .rows
+    .first()
+    .map(TeamMembership::try_from)
+    .transpose()
 }
 
 /// A session to record at login.
@@ -221,6 +233,9 @@ pub struct NewSession<'a> {
     pub user_id: &'a str,
     pub team_id: &'a str,
     pub expires_at_ms: i64,
+    /// `session.login`, or `session.switch_team` for a session issued to
+    /// an already signed-in user for another of their teams.
+    pub action: &'static str,
 }
 
 /// Records a session and the login time, in one transaction.
@@ -254,7 +269,7 @@ pub fn start_session(
             &AuditEntry {
                 team_id: Some(session.team_id),
                 user_id: Some(session.user_id),
-                action: "session.login",
+                action: session.action,
                 target_type: "session",
                 target_id: session.jti,
                 details: json!({ "expiresAt": session.expires_at_ms }),
@@ -348,55 +363,67 @@ pub fn create_api_key(
             },
         )
     })?;
-    api_key_of_user(db, key.id, key.user_id)?
-        .ok_or_else(|| ApiError::internal("api key vanished after insert"))
+    api_key(db, key.id)?.ok_or_else(|| ApiError::internal("api key vanished after insert"))
 }
 
-/// The user's keys, newest first, revoked ones included.
+/// The user's keys in every team, newest first, revoked ones included.
 pub fn api_keys_of_user(db: &Connection, user_id: &str) -> Result<Vec<ApiKey>, ApiError> {
-    db::execute(
-        db,
-        "selecting api keys",
-        SELECT_API_KEYS_OF_USER,
-        &[text(user_id)],
-    )?
-    .rows
-    .iter()
-    .map(ApiKey::try_from)
-    .collect()
+    keys(db, SELECT_API_KEYS_OF_USER, &[text(user_id)])
 }
 
-/// One of the user's keys; `None` if it does not exist or is someone else's.
-pub fn api_key_of_user(
+/// The user's keys acting for one team.
+pub fn api_keys_of_user_in_team(
     db: &Connection,
-    key_id: &str,
     user_id: &str,
-) -> Result<Option<ApiKey>, ApiError> {
-    db::execute(
+    team_id: &str,
+) -> Result<Vec<ApiKey>, ApiError> {
+    keys(
         db,
-        "selecting api key",
-        SELECT_API_KEY_OF_USER,
-        &[text(key_id), text(user_id)],
-    )?
-    .rows
-    .first()
-    .map(ApiKey::try_from)
-    .transpose()
+        SELECT_API_KEYS_OF_USER_IN_TEAM,
+        &[text(user_id), text(team_id)],
+    )
 }
 
-/// Revokes one of the user's keys (at once: the identity provider refuses it
-/// from the next request on). Revoking a revoked key changes nothing.
-/// Someone else's key, or no key, is 404.
+/// Every member's keys acting for the team (for those who manage its keys).
+pub fn api_keys_of_team(db: &Connection, team_id: &str) -> Result<Vec<ApiKey>, ApiError> {
+    keys(db, SELECT_API_KEYS_OF_TEAM, &[text(team_id)])
+}
+
+fn keys(db: &Connection, sql: &str, params: &[Value]) -> Result<Vec<ApiKey>, ApiError> {
+    db::execute(db, "selecting api keys", sql, params)?
+        .rows
+        .iter()
+        .map(ApiKey::try_from)
+        .collect()
+}
+
+/// One key by id, whoever's it is: callers decide who may see it.
+pub fn api_key(db: &Connection, key_id: &str) -> Result<Option<ApiKey>, ApiError> {
+    db::execute(db, "selecting api key", SELECT_API_KEY, &[text(key_id)])?
+        .rows
+        .first()
+        .map(ApiKey::try_from)
+        .transpose()
+}
+
+/// Revokes a key (at once: the identity provider refuses it from the next
+/// request on), after `may_revoke` approved it inside the transaction.
+/// Revoking a revoked key changes nothing. No key, or one `may_revoke`
+/// refuses, is 404.
 pub fn revoke_api_key(
     db: &Connection,
     key_id: &str,
     user_id: &str,
     request_id: &str,
+    may_revoke: impl Fn(&Connection, &ApiKey) -> Result<bool, ApiError>,
 ) -> Result<ApiKey, ApiError> {
     let now = edge::time::now_ms();
+    let not_found = || ApiError::not_found("api_key_not_found", "No API key with this id");
     db::transaction(db, |db| {
-        let key = api_key_of_user(db, key_id, user_id)?
-            .ok_or_else(|| ApiError::not_found("api_key_not_found", "No API key with this id"))?;
+        let key = api_key(db, key_id)?.ok_or_else(not_found)?;
+        if !may_revoke(db, &key)? {
+            return Err(not_found());
+        }
         if key.revoked_at.is_some() {
             return Ok(());
         }
@@ -404,7 +431,7 @@ pub fn revoke_api_key(
             db,
             "revoking api key",
             REVOKE_API_KEY,
-            &[Value::Integer(now), text(key_id), text(user_id)],
+            &[Value::Integer(now), text(key_id)],
         )?;
         db::audit(
             db,
@@ -414,11 +441,10 @@ pub fn revoke_api_key(
                 action: "api_key.revoke",
                 target_type: "api_key",
                 target_id: key_id,
-                details: json!({ "kind": key.kind, "keyPrefix": key.key_prefix }),
+                details: json!({ "kind": key.kind, "keyPrefix": key.key_prefix, "owner": key.user_id }),
                 request_id,
             },
         )
     })?;
-    api_key_of_user(db, key_id, user_id)?
-        .ok_or_else(|| ApiError::internal("api key vanished after revoke"))
+    api_key(db, key_id)?.ok_or_else(|| ApiError::internal("api key vanished after revoke"))
 }

@@ -12,6 +12,7 @@ pub static ROUTES: &[Route] = &[
     Route::new(Method::Post, "/auth/login", auth::login),
     Route::new(Method::Post, "/auth/logout", auth::logout),
     Route::new(Method::Get, "/auth/me", auth::me),
+    Route::new(Method::Post, "/auth/switch-team", auth::switch_team),
     Route::new(Method::Post, "/api/keys", keys::create),
     Route::new(Method::Get, "/api/keys", keys::list),
     Route::new(Method::Delete, "/api/keys/:id", keys::revoke),

@@ -8,6 +8,8 @@
 //! for every new holder (a different client, or any client taking a free or
 //! stale lock) and stays the same when the live holder acquires again.
 
+use roles::Role;
+
 /// Default time-to-live of a lock without heartbeat: 5 minutes.
 pub const DEFAULT_TTL_MS: i64 = 5 * 60 * 1000;
 /// Heartbeat interval handed to holders: 15 seconds.
@@ -82,18 +84,10 @@ pub fn check_client_id(client_id: &str) -> Result<(), String> {
     Ok(())
 }
 
-/// Who may force-release a lock: the team's owners and admins.
+/// Who may force-release a lock: whoever the shared permission table
+/// (crates/roles) gives `ForceRelease`, the team's owners and admins.
 pub fn may_force_release(role: Role) -> bool {
-    matches!(role, Role::Owner | Role::Admin)
-}
-
-/// The actor's role (mirrors the WIT enum, so the rules test natively).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Role {
-    Owner,
-    Admin,
-    Member,
-    Viewer,
+    role.can(roles::Permission::ForceRelease)
 }
 
 /// A lock row as the rules see it.

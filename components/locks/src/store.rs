@@ -446,11 +446,11 @@ pub fn active(team_id: &str, limit: u32, offset: u32) -> Result<ActiveLocks, Loc
     })
 }
 
-fn role(role: Role) -> rules::Role {
+fn role(role: Role) -> roles::Role {
     match role {
-        Role::Owner => rules::Role::Owner,
-        Role::Admin => rules::Role::Admin,
-        Role::Member => rules::Role::Member,
-        Role::Viewer => rules::Role::Viewer,
+        Role::Owner => roles::Role::Owner,
+        Role::Admin => roles::Role::Admin,
+        Role::Member => roles::Role::Member,
+        Role::Viewer => roles::Role::Viewer,
     }
 }

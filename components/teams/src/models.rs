@@ -5,7 +5,7 @@ use edge::ApiError;
 use edge::db::{self, RowResult};
 use serde::Serialize;
 
-use crate::permissions::Role;
+use roles::Role;
 
 fn role(row: &RowResult, index: usize, column: &str) -> Result<Role, ApiError> {
     let s = db::text(row, index, column)?;

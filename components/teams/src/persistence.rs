@@ -9,7 +9,8 @@ use edge::db::{self, AuditEntry, Connection, Value};
 use serde_json::json;
 
 use crate::models::{AuditRecord, Invitation, Member, Team};
-use crate::permissions::{self, Role};
+use crate::permissions;
+use roles::Role;
 
 macro_rules! team_columns {
     () => {

@@ -109,6 +109,19 @@ pub fn require_scope(principal: &Principal, wanted: &str) -> Result<(), ApiError
     }
 }
 
+/// The authenticated caller, holding `scope` on its credential and, by its
+/// role in the team, `permission`: the check every handler starts with.
+pub fn authorize(
+    ctx: &mut Ctx,
+    scope: &str,
+    permission: roles::Permission,
+) -> Result<Principal, ApiError> {
+    let principal = authenticate(ctx)?;
+    require_scope(&principal, scope)?;
+    require_permission(&principal, permission)?;
+    Ok(principal)
+}
+
 /// Runs a create handler at most once per `Idempotency-Key` of this caller
 /// (see `edge::idempotency`): keys are scoped to the caller's team and user.
 pub fn idempotent(
@@ -131,12 +144,26 @@ pub fn credential_kind_str(kind: CredentialKind) -> &'static str {
 
 /// The API / column name of a team role.
 pub fn team_role_str(role: TeamRole) -> &'static str {
+    role_of(role).as_str()
+}
+
+/// The identity provider's role as the shared permission table knows it.
+pub fn role_of(role: TeamRole) -> roles::Role {
     match role {
-        TeamRole::Owner => "owner",
-        TeamRole::Admin => "admin",
-        TeamRole::Member => "member",
-        TeamRole::Viewer => "viewer",
+        TeamRole::Owner => roles::Role::Owner,
+        TeamRole::Admin => roles::Role::Admin,
+        TeamRole::Member => roles::Role::Member,
+        TeamRole::Viewer => roles::Role::Viewer,
     }
+}
+
+/// 403 `insufficient_role` unless the caller's role in its team holds
+/// `permission` (the one table, crates/roles).
+pub fn require_permission(
+    principal: &Principal,
+    permission: roles::Permission,
+) -> Result<(), ApiError> {
+    roles::require(role_of(principal.role), permission)
 }
 
 /// The `locks` actor for an authenticated caller.

@@ -13,15 +13,17 @@ pub fn info(ctx: &mut Ctx) -> Result<Response, ApiError> {
     let db = db::open()?;
     let user = persistence::get_user(&db, &caller.user_id)?;
     let key = match caller.key_id.as_deref() {
-        Some(key_id) => match persistence::api_key_of_user(&db, key_id, &caller.user_id)? {
-            Some(k) => json!({
-                "id": k.id,
-                "keyPrefix": k.key_prefix,
-                "lastFour": k.last_four,
-                "createdAt": edge::time::iso8601_ms(k.created_at),
-            }),
-            None => Value::Null,
-        },
+        Some(key_id) => {
+            match persistence::api_key(&db, key_id)?.filter(|k| k.user_id == caller.user_id) {
+                Some(k) => json!({
+                    "id": k.id,
+                    "keyPrefix": k.key_prefix,
+                    "lastFour": k.last_four,
+                    "createdAt": edge::time::iso8601_ms(k.created_at),
+                }),
+                None => Value::Null,
+            }
+        }
         None => Value::Null,
     };
     Response::envelope(

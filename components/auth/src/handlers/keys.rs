@@ -1,24 +1,33 @@
-//! `/api/keys`: create (shown once), list, revoke. Only the caller's keys.
+//! `/api/keys`: create (shown once), list, revoke. A key acts for one team,
+//! as its creator, with the creator's role in that team at each request.
+//! Members see and revoke their own keys; whoever the permission table
+//! gives `ManageKeys` in a team (admins, owners) sees and revokes every
+//! key of that team.
 
 use credentials::ApiKeyKind;
 use edge::domain::{self, KeyName, Scope};
 use edge::{ApiError, Ctx, FieldError, Response, db};
 use platform_bindings::Principal;
+use roles::{Permission, Role};
 use serde::Deserialize;
 use serde_json::json;
 
 use crate::persistence::{self, NewApiKey};
 
 #[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
 struct CreateBody {
     name: String,
     kind: String,
     scopes: Option<Vec<String>>,
+    team_id: Option<String>,
 }
 
-/// `POST /api/keys {name, kind: desktop|extension, scopes?}` -> 201
+/// `POST /api/keys {name, kind: desktop|extension, scopes?, teamId?}` -> 201
 /// `{key, apiKey}`. `key` is the only time the key is ever shown. A key's
-/// scopes default to, and may not exceed, the caller's.
+/// scopes default to, and may not exceed, the caller's. It acts for
+/// `teamId` (a team the caller belongs to; only a signed-in user, not
+/// another key, may name a team other than its own) or the caller's team.
 pub fn create(ctx: &mut Ctx) -> Result<Response, ApiError> {
     let caller = platform_bindings::authenticate(ctx)?;
     platform_bindings::require_scope(&caller, "keys:write")?;
@@ -54,15 +63,29 @@ fn create_as(ctx: &mut Ctx, caller: &Principal) -> Result<Response, ApiError> {
     }
     let scopes: Vec<String> = scopes.iter().map(|s| Scope::as_str(s).to_owned()).collect();
 
+    let db = db::open()?;
+    let team_id = match body.team_id.as_deref() {
+        None => caller.team_id.clone(),
+        Some(id) if id == caller.team_id => caller.team_id.clone(),
+        Some(id) => {
+            if caller.session_id.is_none() {
+                return Err(ApiError::forbidden(
+                    "key_bound_to_team",
+                    "An API key acts for its own team only; sign in to create a key for another team",
+                ));
+            }
+            member_role(&db, id, &caller.user_id)?;
+            id.to_owned()
+        }
+    };
     let generated = credentials::api_key::generate(kind).map_err(ApiError::internal)?;
     let id = edge::ids::new_id()?;
-    let db = db::open()?;
     let key = persistence::create_api_key(
         &db,
         &NewApiKey {
             id: &id,
             user_id: &caller.user_id,
-            team_id: &caller.team_id,
+            team_id: &team_id,
             kind: kind.as_str(),
             name: name.as_str(),
             key_prefix: &generated.prefix,
@@ -82,30 +105,64 @@ fn create_as(ctx: &mut Ctx, caller: &Principal) -> Result<Response, ApiError> {
     )
 }
 
-/// `GET /api/keys` -> `{keys, total}`: the caller's keys, newest first,
-/// with prefix and last four only.
+/// `GET /api/keys[?teamId=]` -> `{keys, total}`, newest first, with prefix
+/// and last four only: without `teamId`, the caller's own keys in every
+/// team; with it, that team's keys: all of them for those who manage its
+/// keys, the caller's own otherwise.
 pub fn list(ctx: &mut Ctx) -> Result<Response, ApiError> {
     let caller = platform_bindings::authenticate(ctx)?;
     platform_bindings::require_scope(&caller, "keys:read")?;
+    let team = ctx.query("teamId");
     let db = db::open()?;
-    let keys = persistence::api_keys_of_user(&db, &caller.user_id)?;
+    let keys = match team.as_deref() {
+        None => persistence::api_keys_of_user(&db, &caller.user_id)?,
+        Some(id) => {
+            if !edge::ids::is_row_id(id) {
+                return Err(team_not_found());
+            }
+            if member_role(&db, id, &caller.user_id)?.can(Permission::ManageKeys) {
+                persistence::api_keys_of_team(&db, id)?
+            } else {
+                persistence::api_keys_of_user_in_team(&db, &caller.user_id, id)?
+            }
+        }
+    };
     let views: Vec<_> = keys.iter().map(|k| k.view()).collect();
     Response::json(200, &json!({ "keys": views, "total": views.len() }))
 }
 
 /// `DELETE /api/keys/:id` -> `{success, apiKey}`; refused from the next
-/// request on. Another user's key is 404, as is an unknown id.
+/// request on. The caller's own key, or any key of a team in which the
+/// caller manages keys; any other key is 404, as is an unknown id.
 pub fn revoke(ctx: &mut Ctx) -> Result<Response, ApiError> {
     let caller = platform_bindings::authenticate(ctx)?;
     platform_bindings::require_scope(&caller, "keys:write")?;
     let id = ctx.param("id")?.to_owned();
-    if !(id.len() == 32 && id.bytes().all(|b| b.is_ascii_hexdigit())) {
+    if !edge::ids::is_row_id(&id) {
         return Err(ApiError::not_found(
             "api_key_not_found",
             "No API key with this id",
         ));
     }
     let db = db::open()?;
-    let key = persistence::revoke_api_key(&db, &id, &caller.user_id, &ctx.request_id)?;
+    let key =
+        persistence::revoke_api_key(&db, &id, &caller.user_id, &ctx.request_id, |db, key| {
+            if key.user_id == caller.user_id {
+                return Ok(true);
+            }
+            Ok(persistence::membership(db, &key.team_id, &caller.user_id)?
+                .and_then(|m| Role::parse(&m.role))
+                .is_some_and(|role| role.can(Permission::ManageKeys)))
+        })?;
     Response::json(200, &json!({ "success": true, "apiKey": key.view() }))
+}
+
+/// The caller's role in a team; 404 when they are not a member.
+fn member_role(db: &db::Connection, team_id: &str, user_id: &str) -> Result<Role, ApiError> {
+    let membership = persistence::membership(db, team_id, user_id)?.ok_or_else(team_not_found)?;
+    Role::parse(&membership.role).ok_or_else(|| ApiError::internal("team role"))
+}
+
+fn team_not_found() -> ApiError {
+    ApiError::not_found("team_not_found", "No team with this id")
 }

@@ -14,18 +14,19 @@ use edge::{ApiError, Ctx, Response, db};
 use platform_bindings::Principal;
 use serde_json::{Value, json};
 
-use super::{actor, body, client_id, writer};
+use super::{actor, allowed, body, client_id};
 use crate::config;
 use crate::domain::bulk::{self, Action};
 use crate::handlers::profiles::current_own;
 use crate::models::Profile;
 use crate::persistence::Actor;
 use crate::persistence::profiles::{self as store, ProfileFields};
+use roles::Permission;
 
 /// `POST /api/profiles/bulk {action, ids, groupId? | tags? | proxyId?}` ->
 /// 200 `{action, results: [{id, ok, error?}], succeeded, failed}`.
 pub fn bulk(ctx: &mut Ctx) -> Result<Response, ApiError> {
-    let caller = writer(ctx, "profiles:write")?;
+    let caller = allowed(ctx, "profiles:write", Permission::Sync)?;
     platform_bindings::idempotent(ctx, &caller, |ctx| run(ctx, &caller))
 }
 

@@ -4,10 +4,11 @@ use edge::{ApiError, Ctx, FieldError, Response, db};
 use platform_bindings::Principal;
 use serde_json::json;
 
-use super::{Field, actor, body, caller, check, field, page, row_id, writer};
+use super::{Field, actor, allowed, body, caller, check, field, page, row_id};
 use crate::config;
 use crate::domain::{self, Name};
 use crate::persistence::groups as store;
+use roles::Permission;
 
 /// `GET /api/groups?limit&offset` -> `{groups, total}` (with profile counts).
 pub fn list(ctx: &mut Ctx) -> Result<Response, ApiError> {
@@ -32,7 +33,7 @@ pub fn get(ctx: &mut Ctx) -> Result<Response, ApiError> {
 /// `POST /api/groups {name, color?}` -> 201 group; 409 for a name the team
 /// already uses.
 pub fn create(ctx: &mut Ctx) -> Result<Response, ApiError> {
-    let caller = writer(ctx, "profiles:write")?;
+    let caller = allowed(ctx, "profiles:write", Permission::Sync)?;
     platform_bindings::idempotent(ctx, &caller, |ctx| create_as(ctx, &caller))
 }
 
@@ -74,7 +75,7 @@ fn create_as(ctx: &mut Ctx, caller: &Principal) -> Result<Response, ApiError> {
 
 /// `PUT /api/groups/:id {name?, color?}` (`color: null` clears it).
 pub fn update(ctx: &mut Ctx) -> Result<Response, ApiError> {
-    let caller = writer(ctx, "profiles:write")?;
+    let caller = allowed(ctx, "profiles:write", Permission::Sync)?;
     let id = row_id(ctx, "id", store::not_found)?;
     let input = body(ctx)?;
     let mut errors = Vec::new();
@@ -108,7 +109,7 @@ pub fn update(ctx: &mut Ctx) -> Result<Response, ApiError> {
 
 /// `DELETE /api/groups/:id` -> `{success, ungroupedProfiles}`.
 pub fn delete(ctx: &mut Ctx) -> Result<Response, ApiError> {
-    let caller = writer(ctx, "profiles:write")?;
+    let caller = allowed(ctx, "profiles:write", Permission::Sync)?;
     let id = row_id(ctx, "id", store::not_found)?;
     let db = db::open()?;
     let ungrouped = store::delete(&db, actor(&caller, ctx), &id)?;

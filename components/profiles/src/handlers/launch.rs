@@ -6,18 +6,19 @@ use edge::{ApiError, Ctx, Response, db};
 use platform_bindings::locks;
 use serde_json::{Value, json};
 
-use super::{actor, lock_refusal, required_client_id, row_id, writer};
+use super::{actor, allowed, lock_refusal, required_client_id, row_id};
 use crate::config;
 use crate::handlers::profiles::own_proxy_aad;
 use crate::handlers::proxies::{open_credentials, proxy_aad};
 use crate::models::Profile;
 use crate::persistence::{profiles as store, proxies};
+use roles::Permission;
 
 /// `POST /api/profiles/:id/launch` (header `X-Client-ID`) -> `{profile,
 /// sessionData, lock: {token, expiresAt, heartbeatIntervalMs, ...}, proxy}`.
 /// 409 naming the holder when another client holds a live lock.
 pub fn launch(ctx: &mut Ctx) -> Result<Response, ApiError> {
-    let caller = writer(ctx, "profiles:write")?;
+    let caller = allowed(ctx, "profiles:write", Permission::Launch)?;
     let id = row_id(ctx, "id", store::not_found)?;
     let client = required_client_id(ctx)?;
     let lease = match locks::acquire(
@@ -155,7 +156,7 @@ fn lock_token(ctx: &Ctx) -> Result<u64, ApiError> {
 /// `POST /api/profiles/:id/heartbeat` (`X-Client-ID`, token) -> `{success,
 /// lock}`; 409 with a wrong client or token, 404 for another team's profile.
 pub fn heartbeat(ctx: &mut Ctx) -> Result<Response, ApiError> {
-    let caller = writer(ctx, "profiles:write")?;
+    let caller = allowed(ctx, "profiles:write", Permission::Launch)?;
     let id = row_id(ctx, "id", store::not_found)?;
     let client = required_client_id(ctx)?;
     let token = lock_token(ctx)?;
@@ -185,7 +186,7 @@ pub fn heartbeat(ctx: &mut Ctx) -> Result<Response, ApiError> {
 /// `POST /api/profiles/:id/release` (`X-Client-ID`, token) -> `{success}`;
 /// audited as `profile.release`.
 pub fn release(ctx: &mut Ctx) -> Result<Response, ApiError> {
-    let caller = writer(ctx, "profiles:write")?;
+    let caller = allowed(ctx, "profiles:write", Permission::Launch)?;
     let id = row_id(ctx, "id", store::not_found)?;
     let client = required_client_id(ctx)?;
     let token = lock_token(ctx)?;

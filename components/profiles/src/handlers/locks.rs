@@ -5,8 +5,9 @@ use edge::{ApiError, Ctx, Response};
 use platform_bindings::locks;
 use serde_json::json;
 
-use super::{caller, lock_refusal, page, row_id, writer};
+use super::{allowed, caller, lock_refusal, page, row_id};
 use crate::persistence::profiles as store;
+use roles::Permission;
 
 /// `GET /api/locks?limit&offset` -> `{locks: [{profileId, clientId, userId,
 /// userName, since, heartbeatAt, expiresAt}], total}` (never tokens).
@@ -39,7 +40,7 @@ pub fn list(ctx: &mut Ctx) -> Result<Response, ApiError> {
 /// `DELETE /api/locks/:profileId` -> `{success, released: holder}`; 403 for
 /// members and viewers, 404 for another team's profile or no live lock.
 pub fn force_release(ctx: &mut Ctx) -> Result<Response, ApiError> {
-    let caller = writer(ctx, "profiles:write")?;
+    let caller = allowed(ctx, "profiles:write", Permission::ForceRelease)?;
     let id = row_id(ctx, "profileId", store::not_found)?;
     match locks::force_release(
         &platform_bindings::lock_actor(&caller, &ctx.request_id),

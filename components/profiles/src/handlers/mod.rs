@@ -15,7 +15,8 @@ pub mod tags;
 pub mod templates;
 
 use edge::{ApiError, Ctx, FieldError, Response};
-use platform_bindings::{LockError, Principal, TeamRole};
+use platform_bindings::{LockError, Principal};
+use roles::Permission;
 use serde::de::DeserializeOwned;
 use serde_json::{Map, Value};
 
@@ -29,17 +30,14 @@ pub(crate) fn caller(ctx: &mut Ctx, scope: &str) -> Result<Principal, ApiError> 
     Ok(principal)
 }
 
-/// The authenticated caller, holding `scope` and allowed to change things
-/// (viewers only read).
-pub(crate) fn writer(ctx: &mut Ctx, scope: &str) -> Result<Principal, ApiError> {
-    let principal = caller(ctx, scope)?;
-    if principal.role == TeamRole::Viewer {
-        return Err(ApiError::forbidden(
-            "read_only_role",
-            "Viewers of a team cannot change it",
-        ));
-    }
-    Ok(principal)
+/// The authenticated caller, holding `scope` and, by its team role,
+/// `permission` (the shared table in crates/roles).
+pub(crate) fn allowed(
+    ctx: &mut Ctx,
+    scope: &str,
+    permission: Permission,
+) -> Result<Principal, ApiError> {
+    platform_bindings::authorize(ctx, scope, permission)
 }
 
 /// The caller as the persistence layer scopes and audits it.

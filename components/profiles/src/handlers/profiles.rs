@@ -5,7 +5,7 @@ use platform_bindings::Principal;
 use serde::Deserialize;
 use serde_json::json;
 
-use super::{Field, actor, body, caller, check, client_id, field, row_id, writer};
+use super::{Field, actor, allowed, body, caller, check, client_id, field, row_id};
 use crate::config;
 use crate::domain::fingerprint::{self, Fingerprint};
 use crate::domain::proxy::ProxyAddress;
@@ -13,6 +13,7 @@ use crate::domain::query::{ProfileQuery, RawProfileQuery};
 use crate::domain::{self, Name, Notes};
 use crate::handlers::proxies::seal_credentials;
 use crate::persistence::profiles::{self as store, NewProfile, OwnProxyFields, ProfileFields};
+use roles::Permission;
 
 /// `GET /api/profiles?groupId&search&tag&limit&offset&orderBy&order&updated_since&cursor`
 /// -> `{profiles, total, nextCursor}` (+ `deleted` ids with `updated_since`).
@@ -171,7 +172,7 @@ pub(crate) fn own_proxy_aad(team_id: &str, profile_id: &str) -> String {
 /// The fingerprint is generated from the template and the seed (a random
 /// one when not given); an unknown template, group or proxy is 422.
 pub fn create(ctx: &mut Ctx) -> Result<Response, ApiError> {
-    let caller = writer(ctx, "profiles:write")?;
+    let caller = allowed(ctx, "profiles:write", Permission::Sync)?;
     platform_bindings::idempotent(ctx, &caller, |ctx| create_as(ctx, &caller))
 }
 
@@ -291,7 +292,7 @@ fn create_as(ctx: &mut Ctx, caller: &Principal) -> Result<Response, ApiError> {
 /// proxyId?, proxy?, notes?}`: `null` clears groupId, proxyId and proxy.
 /// 409 while another client than `X-Client-ID` holds the profile.
 pub fn update(ctx: &mut Ctx) -> Result<Response, ApiError> {
-    let caller = writer(ctx, "profiles:write")?;
+    let caller = allowed(ctx, "profiles:write", Permission::Sync)?;
     let id = row_id(ctx, "id", store::not_found)?;
     let client = client_id(ctx)?;
     let input = body(ctx)?;
@@ -471,7 +472,7 @@ fn probe_fingerprint() -> Fingerprint {
 /// than `X-Client-ID` holds it. Its lock row goes with it, and a tombstone
 /// tells desktop caches (`updated_since`).
 pub fn delete(ctx: &mut Ctx) -> Result<Response, ApiError> {
-    let caller = writer(ctx, "profiles:write")?;
+    let caller = allowed(ctx, "profiles:write", Permission::Sync)?;
     let id = row_id(ctx, "id", store::not_found)?;
     let client = client_id(ctx)?;
     let db = db::open()?;

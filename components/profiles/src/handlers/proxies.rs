@@ -7,12 +7,13 @@ use platform_bindings::Principal;
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 
-use super::{Field, actor, body, caller, check, field, page, row_id, writer};
+use super::{Field, actor, allowed, body, caller, check, field, page, row_id};
 use crate::config;
 use crate::domain::Name;
 use crate::domain::crypto::{self, Keys};
 use crate::domain::proxy::{Credentials, ProxyAddress, Scheme};
 use crate::persistence::proxies::{self as store, ProxyFields};
+use roles::Permission;
 
 /// Associated data of a team proxy's sealed credentials.
 pub(crate) fn proxy_aad(team_id: &str, proxy_id: &str) -> String {
@@ -166,7 +167,7 @@ pub fn get(ctx: &mut Ctx) -> Result<Response, ApiError> {
 /// `POST /api/proxies {name, url}` or `{name, scheme, host, port,
 /// username?, password?}` -> 201 proxy.
 pub fn create(ctx: &mut Ctx) -> Result<Response, ApiError> {
-    let caller = writer(ctx, "proxies:write")?;
+    let caller = allowed(ctx, "proxies:write", Permission::ManageProxies)?;
     platform_bindings::idempotent(ctx, &caller, |ctx| create_as(ctx, &caller))
 }
 
@@ -214,7 +215,7 @@ fn create_as(ctx: &mut Ctx, caller: &Principal) -> Result<Response, ApiError> {
 /// `PUT /api/proxies/:id {name?, url? | scheme, host, port, username?,
 /// password?}`: a new address replaces the credentials with its own.
 pub fn update(ctx: &mut Ctx) -> Result<Response, ApiError> {
-    let caller = writer(ctx, "proxies:write")?;
+    let caller = allowed(ctx, "proxies:write", Permission::ManageProxies)?;
     let id = row_id(ctx, "id", store::not_found)?;
     let input = body(ctx)?;
     let mut errors = Vec::new();
@@ -251,7 +252,7 @@ pub fn update(ctx: &mut Ctx) -> Result<Response, ApiError> {
 
 /// `DELETE /api/proxies/:id` -> `{success}`; 409 while profiles use it.
 pub fn delete(ctx: &mut Ctx) -> Result<Response, ApiError> {
-    let caller = writer(ctx, "proxies:write")?;
+    let caller = allowed(ctx, "proxies:write", Permission::ManageProxies)?;
     let id = row_id(ctx, "id", store::not_found)?;
     let db = db::open()?;
     store::delete(&db, actor(&caller, ctx), &id)?;

@@ -9,7 +9,7 @@ pub mod push;
 pub mod versions;
 
 use edge::{ApiError, Ctx, domain::ClientId};
-use platform_bindings::{Principal, TeamRole};
+use platform_bindings::Principal;
 use sessions::rules::Preconditions;
 
 /// The authenticated caller, holding `scope`.
@@ -19,16 +19,10 @@ pub(crate) fn caller(ctx: &mut Ctx, scope: &str) -> Result<Principal, ApiError> 
     Ok(principal)
 }
 
-/// The authenticated caller, allowed to change sessions (viewers only read).
+/// The authenticated caller, holding `scope` and allowed by its team role to
+/// sync (the shared table in crates/roles: members and above).
 pub(crate) fn writer(ctx: &mut Ctx, scope: &str) -> Result<Principal, ApiError> {
-    let principal = caller(ctx, scope)?;
-    if principal.role == TeamRole::Viewer {
-        return Err(ApiError::forbidden(
-            "read_only_role",
-            "Viewers of a team cannot change it",
-        ));
-    }
-    Ok(principal)
+    platform_bindings::authorize(ctx, scope, roles::Permission::Sync)
 }
 
 pub(crate) fn not_found() -> ApiError {

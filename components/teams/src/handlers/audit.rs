@@ -3,8 +3,8 @@
 use edge::{ApiError, Ctx, FieldError, Response, db};
 use serde_json::json;
 
-use crate::permissions::{self, Permission, Role};
 use crate::persistence::{self, AuditFilter};
+use roles::{Permission, Role};
 
 /// Cursor prefix: the cursor is opaque to clients (`"a" + hex(last id)`).
 const CURSOR_PREFIX: &str = "a";
@@ -40,7 +40,10 @@ pub fn list(ctx: &mut Ctx) -> Result<Response, ApiError> {
     let caller = platform_bindings::authenticate(ctx)?;
     let db = db::open()?;
     let (team_id, role) = match ctx.query("teamId") {
-        None => (caller.team_id.clone(), Role::from_principal(caller.role)),
+        None => (
+            caller.team_id.clone(),
+            platform_bindings::role_of(caller.role),
+        ),
         Some(id) => {
             let team = if super::is_id(&id) {
                 persistence::team_of_member(&db, &id, &caller.user_id)?
@@ -52,7 +55,7 @@ pub fn list(ctx: &mut Ctx) -> Result<Response, ApiError> {
             (team.id, role)
         }
     };
-    permissions::require(role, Permission::ViewAudit)?;
+    roles::require(role, Permission::ViewAudit)?;
 
     let action = text_filter(ctx, "action");
     let target_type = text_filter(ctx, "targetType");

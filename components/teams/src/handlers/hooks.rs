@@ -12,8 +12,8 @@ use serde_json::{Map, Value, json};
 use webhooks::store::{self, Webhook};
 use webhooks::{config, events, hosts, secret};
 
-use crate::permissions::{self, Permission, Role};
 use crate::persistence;
+use roles::{Permission, Role};
 
 const MAX_DESCRIPTION_CHARS: usize = 200;
 
@@ -32,7 +32,10 @@ fn caller(ctx: &mut Ctx, scope: &str) -> Result<Principal, ApiError> {
 /// if the caller's role there manages webhooks.
 fn team_of_request(ctx: &Ctx, db: &db::Connection, caller: &Principal) -> Result<String, ApiError> {
     let (team_id, role) = match ctx.query("teamId") {
-        None => (caller.team_id.clone(), Role::from_principal(caller.role)),
+        None => (
+            caller.team_id.clone(),
+            platform_bindings::role_of(caller.role),
+        ),
         Some(id) => {
             let team = if super::is_id(&id) {
                 persistence::team_of_member(db, &id, &caller.user_id)?
@@ -44,7 +47,7 @@ fn team_of_request(ctx: &Ctx, db: &db::Connection, caller: &Principal) -> Result
             (team.id, role)
         }
     };
-    permissions::require(role, Permission::ManageWebhooks)?;
+    roles::require(role, Permission::ManageWebhooks)?;
     Ok(team_id)
 }
 
@@ -63,7 +66,7 @@ pub(crate) fn webhook_for(
     let team = persistence::team_of_member(db, &webhook.team_id, &caller.user_id)?
         .ok_or_else(not_found)?;
     let role = Role::parse(team.role).ok_or_else(|| ApiError::internal("team role"))?;
-    permissions::require(role, Permission::ManageWebhooks)?;
+    roles::require(role, Permission::ManageWebhooks)?;
     Ok(webhook)
 }
 

@@ -6,9 +6,10 @@ use edge::{ApiError, Ctx, FieldError, Response, db};
 use serde::Deserialize;
 use serde_json::json;
 
-use crate::permissions::{self, Permission};
+use crate::permissions;
 use crate::persistence::{self, NewInvitation};
 use crate::{config, models::Team};
+use roles::Permission;
 
 /// Prefix of invitation tokens, so a leaked one is recognisable.
 pub const TOKEN_PREFIX: &str = "bti_";

@@ -14,8 +14,8 @@ use edge::db::Connection;
 use edge::{ApiError, Ctx, FieldError};
 
 use crate::models::Team;
-use crate::permissions::{self, Permission, Role};
 use crate::persistence;
+use roles::{Permission, Role};
 
 /// Collects field parse results into one 422 naming every invalid field.
 pub(crate) fn all_valid(errors: Vec<Option<FieldError>>) -> Result<(), ApiError> {
@@ -59,7 +59,7 @@ pub(crate) fn team_for(
     }
     let team = persistence::team_of_member(db, id, user_id)?.ok_or_else(team_not_found)?;
     let role = Role::parse(team.role).ok_or_else(|| ApiError::internal("team role"))?;
-    permissions::require(role, permission)?;
+    roles::require(role, permission)?;
     Ok((team, role))
 }
 

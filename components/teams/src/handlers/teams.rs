@@ -4,8 +4,8 @@ use edge::{ApiError, Ctx, Response, db};
 use serde::Deserialize;
 use serde_json::json;
 
-use crate::permissions::Permission;
 use crate::persistence;
+use roles::Permission;
 
 #[derive(Deserialize)]
 struct NameBody {
