@@ -23,13 +23,15 @@ const SELECT_SESSION: &str = "\
 /// the team's plan.
 const SELECT_API_KEY: &str = "\
     SELECT k.id, k.user_id, k.team_id, k.kind, k.scopes, k.key_hash, k.revoked_at, m.role, \
-    COALESCE(b.plan, 'free') \
+    COALESCE(b.plan, 'free'), k.last_used \
     FROM api_keys k \
     JOIN team_members m ON m.team_id = k.team_id AND m.user_id = k.user_id \
     LEFT JOIN team_billing b ON b.team_id = k.team_id \
     WHERE k.key_hash = ?";
 
-/// Records a key's use, at most once a minute per key (keeps writes off the hot path).
+/// Records a key's use, at most once a minute per key (keeps writes off the hot path:
+/// the caller runs it only when the `last_used` it read is that old, because even an
+/// UPDATE that matches no row takes the database's write lock).
 const TOUCH_API_KEY: &str = "\
     UPDATE api_keys SET last_used = ?1 \
     WHERE id = ?2 AND (last_used IS NULL OR last_used < ?1 - 60000)";
@@ -148,11 +150,17 @@ pub fn api_key(db: &Connection, key: &str, now_ms: i64) -> Result<Identity, Auth
     };
     let scopes: Vec<String> = serde_json::from_str(&text(row, 4)?)
         .map_err(|e| AuthError::Internal(format!("api key scopes: {e}")))?;
-    db.execute(
-        TOUCH_API_KEY,
-        &[Value::Integer(now_ms), Value::Text(key_id.clone())],
-    )
-    .map_err(|e| AuthError::Internal(format!("updating api key last_used: {e}")))?;
+    let last_used = match row.values.get(9) {
+        Some(Value::Integer(ms)) => Some(*ms),
+        _ => None,
+    };
+    if last_used.is_none_or(|ms| ms < now_ms - 60_000) {
+        db.execute(
+            TOUCH_API_KEY,
+            &[Value::Integer(now_ms), Value::Text(key_id.clone())],
+        )
+        .map_err(|e| AuthError::Internal(format!("updating api key last_used: {e}")))?;
+    }
     Ok(Identity {
         user_id: text(row, 1)?,
         team_id: text(row, 2)?,
