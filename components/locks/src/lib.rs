@@ -20,6 +20,7 @@
 //! between calls.
 
 pub mod config;
+pub mod events;
 pub mod rules;
 pub mod store;
 
@@ -70,7 +71,7 @@ impl Guest for Provider {
         profile_id: String,
         client_id: String,
         token: u64,
-    ) -> Result<(), LockError> {
+    ) -> Result<Vec<String>, LockError> {
         logged(&actor.request_id, || {
             store::release(&actor, &profile_id, &client_id, token)
         })

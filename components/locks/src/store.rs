@@ -13,6 +13,7 @@ use edge::db::{self, AuditEntry, Connection, RowResult, Value};
 use serde_json::json;
 
 use crate::config;
+use crate::events;
 use crate::locks::{ActiveLocks, Actor, Holder, Lease, LockError, Role};
 use crate::rules::{self, LockState};
 
@@ -210,6 +211,7 @@ fn lease(
         // a relaunch in the very millisecond of the first launch reads as a new acquisition).
         renewed: acquired_at < now,
         replaced: None,
+        deliveries: Vec::new(),
     })
 }
 
@@ -247,10 +249,14 @@ pub fn acquire(actor: &Actor, profile_id: &str, client_id: &str) -> Result<Lease
             ],
         )?;
         outcome = match result.rows.first() {
-            Some(row) => lease(row, profile_id, client_id, now, ttl).map(|mut l| {
-                l.replaced = before.stale_holder(profile_id, client_id, now);
-                l
-            }),
+            Some(row) => match lease(row, profile_id, client_id, now, ttl) {
+                Ok(mut l) => {
+                    l.replaced = before.stale_holder(profile_id, client_id, now);
+                    l.deliveries = events::launched(db, actor, &l)?;
+                    Ok(l)
+                }
+                Err(e) => Err(e),
+            },
             None => Err(match before.holder(profile_id, now) {
                 Some(holder) => LockError::Held(holder),
                 None => internal(format!(
@@ -301,25 +307,33 @@ pub fn release(
     profile_id: &str,
     client_id: &str,
     token: u64,
-) -> Result<(), LockError> {
+) -> Result<Vec<String>, LockError> {
     check_client(client_id)?;
+    let token_param = token_value(token)?;
     let db = open()?;
-    let result = db::execute(
-        &db,
-        "releasing lock",
-        RELEASE,
-        &[
-            text(profile_id),
-            text(&actor.team_id),
-            text(client_id),
-            token_value(token)?,
-        ],
-    )
-    .map_err(internal)?;
-    if result.rows.is_empty() {
-        return Err(refusal(&db, actor, profile_id)?);
+    let mut deliveries = None;
+    db::transaction(&db, |db| {
+        let result = db::execute(
+            db,
+            "releasing lock",
+            RELEASE,
+            &[
+                text(profile_id),
+                text(&actor.team_id),
+                text(client_id),
+                token_param.clone(),
+            ],
+        )?;
+        if !result.rows.is_empty() {
+            deliveries = Some(events::released(db, actor, profile_id, client_id, token)?);
+        }
+        Ok(())
+    })
+    .map_err(from_api)?;
+    match deliveries {
+        Some(deliveries) => Ok(deliveries),
+        None => Err(refusal(&db, actor, profile_id)?),
     }
-    Ok(())
 }
 
 /// Why a heartbeat or release changed nothing: the profile is not the

@@ -413,3 +413,51 @@ fn desktop_api_keys_launch_too() {
     assert_eq!(r.status, 200, "{}", r.text());
     assert!(r.header("x-ratelimit-limit").is_some());
 }
+
+/// The lock and what it leaves behind (audit entry, webhook outbox rows) are
+/// one transaction: when the entry cannot be written, no lock was taken and
+/// none was given up.
+#[test]
+fn a_launch_or_release_whose_audit_entry_fails_changes_no_lock() {
+    let app = spawn_app();
+    let t = user(&app, "ann@example.com");
+    let id = profile_id(&app, &t, "Shop");
+    let db = rusqlite::Connection::open(app.state_dir.join("sqlite_db.db")).expect("open db");
+    db.busy_timeout(std::time::Duration::from_secs(5))
+        .expect("busy timeout");
+    db.execute_batch(
+        "CREATE TRIGGER refuse_launch BEFORE INSERT ON audit_log \
+         WHEN NEW.action IN ('profile.launch', 'profile.release') \
+         BEGIN SELECT RAISE(ABORT, 'injected failure'); END;",
+    )
+    .expect("trigger");
+    assert_error(&launch(&app, &t, &id, "a"), 500, "internal_error");
+    let locks: i64 = db
+        .query_row(
+            "SELECT COUNT(*) FROM profile_locks WHERE profile_id = ?1 AND client_id IS NOT NULL",
+            [&id],
+            |r| r.get(0),
+        )
+        .expect("count");
+    assert_eq!(locks, 0, "the failed launch took no lock");
+
+    db.execute_batch("DROP TRIGGER refuse_launch")
+        .expect("drop");
+    let token = launched_token(&app, &t, &id, "b");
+    assert_eq!(
+        token, 1,
+        "the first holder: the failed launch handed out no token"
+    );
+
+    db.execute_batch(
+        "CREATE TRIGGER refuse_release BEFORE INSERT ON audit_log \
+         WHEN NEW.action = 'profile.release' \
+         BEGIN SELECT RAISE(ABORT, 'injected failure'); END;",
+    )
+    .expect("trigger");
+    assert_error(&release(&app, &t, &id, "b", token), 500, "internal_error");
+    let r = heartbeat(&app, &t, &id, "b", token);
+    assert_eq!(r.status, 200, "the lock is still held: {}", r.text());
+    let r = launch(&app, &t, &id, "c");
+    assert_error(&r, 409, "profile_locked");
+}

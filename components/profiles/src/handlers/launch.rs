@@ -6,7 +6,7 @@ use edge::{ApiError, Ctx, Response, db};
 use platform_bindings::locks;
 use serde_json::{Value, json};
 
-use super::{actor, allowed, lock_refusal, required_client_id, row_id};
+use super::{allowed, lock_refusal, required_client_id, row_id};
 use crate::config;
 use crate::handlers::profiles::own_proxy_aad;
 use crate::handlers::proxies::{open_credentials, proxy_aad};
@@ -30,8 +30,8 @@ pub fn launch(ctx: &mut Ctx) -> Result<Response, ApiError> {
         Err(e) => return lock_refusal(e, &ctx.request_id),
     };
     let db = db::open()?;
-    let deliveries = store::record_launch(&db, actor(&caller, ctx), &id, &lease)?;
-    webhooks::deliver::after_commit(&db, &caller.team_id, &deliveries, &ctx.request_id);
+    store::record_launch(&db, &caller.team_id, &id)?;
+    webhooks::deliver::after_commit(&db, &caller.team_id, &lease.deliveries, &ctx.request_id);
     let profile = store::require(&db, &caller.team_id, &id)?;
     let proxy = launch_proxy(&db, &profile)?;
     // The same code as GET /api/sync/:id (crates/sessions).
@@ -190,16 +190,16 @@ pub fn release(ctx: &mut Ctx) -> Result<Response, ApiError> {
     let id = row_id(ctx, "id", store::not_found)?;
     let client = required_client_id(ctx)?;
     let token = lock_token(ctx)?;
-    if let Err(e) = locks::release(
+    let deliveries = match locks::release(
         &platform_bindings::lock_actor(&caller, &ctx.request_id),
         &id,
         client.as_str(),
         token,
     ) {
-        return lock_refusal(e, &ctx.request_id);
-    }
+        Ok(deliveries) => deliveries,
+        Err(e) => return lock_refusal(e, &ctx.request_id),
+    };
     let db = db::open()?;
-    let deliveries = store::record_release(&db, actor(&caller, ctx), &id, client.as_str(), token)?;
     webhooks::deliver::after_commit(&db, &caller.team_id, &deliveries, &ctx.request_id);
     Response::json(200, &json!({ "success": true }))
 }

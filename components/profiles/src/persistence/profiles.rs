@@ -3,9 +3,7 @@
 
 use edge::ApiError;
 use edge::db::{self, AuditEntry, Connection, Value};
-use platform_bindings::Lease;
 use serde_json::json;
-use webhooks::Event;
 
 use super::{Actor, count, int, text};
 use crate::domain::query::{Cursor, LIKE_ESCAPE, OrderBy, ProfileQuery, SortValue, like_contains};
@@ -490,103 +488,17 @@ pub fn delete(
     })
 }
 
-/// After a successful acquire: `last_active`, `launch_count`, the audit
-/// entry `profile.launch` and, in the same transaction, the webhook events
-/// `profile.launched` (and `lock.taken_over` when the acquire took a stale
-/// lock from another client). Returns the webhook deliveries to attempt
-/// after the commit.
-pub fn record_launch(
-    db: &Connection,
-    actor: Actor<'_>,
-    id: &str,
-    lease: &Lease,
-) -> Result<Vec<String>, ApiError> {
-    let now = edge::time::now_ms();
-    db::transaction(db, |db| {
-        db::execute(
-            db,
-            "recording launch",
-            RECORD_LAUNCH,
-            &[int(now), text(id), text(actor.team_id)],
-        )?;
-        db::audit(
-            db,
-            &AuditEntry {
-                team_id: Some(actor.team_id),
-                user_id: Some(actor.user_id),
-                action: "profile.launch",
-                target_type: "profile",
-                target_id: id,
-                details: json!({ "clientId": lease.client_id, "token": lease.token, "renewed": lease.renewed }),
-                request_id: actor.request_id,
-            },
-        )?;
-        let mut deliveries = webhooks::outbox::enqueue(
-            db,
-            actor.team_id,
-            Event::ProfileLaunched,
-            json!({
-                "profileId": id,
-                "clientId": lease.client_id,
-                "userId": actor.user_id,
-                "acquiredAt": lease.acquired_at,
-                "expiresAt": lease.expires_at,
-                "renewed": lease.renewed,
-            }),
-        )?;
-        if let Some(previous) = &lease.replaced {
-            deliveries.extend(webhooks::outbox::enqueue(
-                db,
-                actor.team_id,
-                Event::LockTakenOver,
-                json!({
-                    "profileId": id,
-                    "clientId": lease.client_id,
-                    "userId": actor.user_id,
-                    "previous": {
-                        "clientId": previous.client_id,
-                        "userId": previous.user_id,
-                        "since": previous.since,
-                        "heartbeatAt": previous.heartbeat_at,
-                        "expiredAt": previous.expires_at,
-                    },
-                }),
-            )?);
-        }
-        Ok(deliveries)
-    })
-}
-
-/// Audits `profile.release` (the release itself is the lock provider's) and
-/// enqueues the webhook event `profile.released`, in one transaction;
-/// returns the deliveries to attempt after the commit.
-pub fn record_release(
-    db: &Connection,
-    actor: Actor<'_>,
-    id: &str,
-    client_id: &str,
-    token: u64,
-) -> Result<Vec<String>, ApiError> {
-    db::transaction(db, |db| {
-        db::audit(
-            db,
-            &AuditEntry {
-                team_id: Some(actor.team_id),
-                user_id: Some(actor.user_id),
-                action: "profile.release",
-                target_type: "profile",
-                target_id: id,
-                details: json!({ "clientId": client_id, "token": token }),
-                request_id: actor.request_id,
-            },
-        )?;
-        webhooks::outbox::enqueue(
-            db,
-            actor.team_id,
-            Event::ProfileReleased,
-            json!({ "profileId": id, "clientId": client_id, "userId": actor.user_id }),
-        )
-    })
+/// Counts a launch on the profile (`last_active`, `launch_count`). The lock,
+/// its audit entry and its webhook events were written by the lock
+/// provider in one transaction; this is bookkeeping only.
+pub fn record_launch(db: &Connection, team_id: &str, id: &str) -> Result<(), ApiError> {
+    db::execute(
+        db,
+        "recording launch",
+        RECORD_LAUNCH,
+        &[int(edge::time::now_ms()), text(id), text(team_id)],
+    )?;
+    Ok(())
 }
 
 /// The team's tags with how many profiles carry each, most used first.
