@@ -24,9 +24,15 @@ pub mod deploy;
 pub mod garage;
 pub mod jwt;
 
-/// The repository root (this crate lives in `tests/e2e`).
+/// The repository root (this crate lives in `tests/e2e`). `cargo test` names the package
+/// directory at run time; the compile-time one is only the fallback, because cargo treats a
+/// test binary built from another checkout of the same tree (sharing the target directory)
+/// as fresh, and that binary's compile-time path may be gone.
 pub fn repo_root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
+    let package = std::env::var_os("CARGO_MANIFEST_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")));
+    package
         .join("../..")
         .canonicalize()
         .expect("repo root exists")
