@@ -4,14 +4,14 @@ mod app;
 mod compose;
 mod engine;
 mod host;
-mod manifest;
 mod outbound;
-mod routes;
 mod runtime_config;
 mod server;
 mod state;
 mod stores;
 mod variables;
+
+use app_manifest::{manifest, routes};
 
 use anyhow::{Context, Result, bail};
 use clap::{Parser, Subcommand};

@@ -225,7 +225,7 @@ mod tests {
     }
 
     fn client() -> SocketAddr {
-        "127.0.0.1:5000".parse().unwrap()
+        "127.0.0.1:5000".parse().expect("ok")
     }
 
     fn header(m: &RouteMatch, name: &str) -> String {
@@ -233,14 +233,14 @@ mod tests {
         m.append_spin_headers(&mut headers, "http://h/x", client());
         headers
             .get(name)
-            .map(|v| v.to_str().unwrap().to_string())
+            .map(|v| v.to_str().expect("ok").to_string())
             .unwrap_or_default()
     }
 
     #[test]
     fn exact_route_matches_only_itself() {
         let r = router(&[("a", "/health")]);
-        assert_eq!(r.route("/health").unwrap().component(), "a");
+        assert_eq!(r.route("/health").expect("ok").component(), "a");
         assert!(r.route("/health/x").is_none());
         assert!(r.route("/other").is_none());
     }
@@ -248,10 +248,13 @@ mod tests {
     #[test]
     fn wildcard_matches_bare_prefix_and_below() {
         let r = router(&[("a", "/api/...")]);
-        assert_eq!(header(&r.route("/api").unwrap(), "spin-path-info"), "");
-        assert_eq!(header(&r.route("/api/").unwrap(), "spin-path-info"), "/");
+        assert_eq!(header(&r.route("/api").expect("ok"), "spin-path-info"), "");
         assert_eq!(
-            header(&r.route("/api/x/y").unwrap(), "spin-path-info"),
+            header(&r.route("/api/").expect("ok"), "spin-path-info"),
+            "/"
+        );
+        assert_eq!(
+            header(&r.route("/api/x/y").expect("ok"), "spin-path-info"),
             "/x/y"
         );
         assert!(r.route("/apix").is_none());
@@ -265,16 +268,16 @@ mod tests {
             ("one", "/api/keys"),
             ("p", "/api/:id"),
         ]);
-        assert_eq!(r.route("/x").unwrap().component(), "all");
-        assert_eq!(r.route("/api/keys").unwrap().component(), "one");
-        assert_eq!(r.route("/api/k2").unwrap().component(), "p");
-        assert_eq!(r.route("/api/k2/z").unwrap().component(), "api");
+        assert_eq!(r.route("/x").expect("ok").component(), "all");
+        assert_eq!(r.route("/api/keys").expect("ok").component(), "one");
+        assert_eq!(r.route("/api/k2").expect("ok").component(), "p");
+        assert_eq!(r.route("/api/k2/z").expect("ok").component(), "api");
     }
 
     #[test]
     fn named_segments_become_headers() {
         let r = router(&[("p", "/api/profiles/:id/launch")]);
-        let m = r.route("/api/profiles/abc/launch").unwrap();
+        let m = r.route("/api/profiles/abc/launch").expect("ok");
         assert_eq!(header(&m, "spin-path-match-id"), "abc");
         assert_eq!(header(&m, "spin-matched-route"), "/api/profiles/:id/launch");
     }
@@ -282,7 +285,7 @@ mod tests {
     #[test]
     fn component_route_drops_the_wildcard() {
         let r = router(&[("a", "/auth/...")]);
-        let m = r.route("/auth/login").unwrap();
+        let m = r.route("/auth/login").expect("ok");
         assert_eq!(header(&m, "spin-raw-component-route"), "/auth/...");
         assert_eq!(header(&m, "spin-component-route"), "/auth");
         assert_eq!(header(&m, "spin-base-path"), "/");
@@ -292,9 +295,9 @@ mod tests {
     #[test]
     fn root_wildcard_catches_everything_unmatched() {
         let r = router(&[("a", "/...")]);
-        assert_eq!(r.route("/").unwrap().component(), "a");
+        assert_eq!(r.route("/").expect("ok").component(), "a");
         assert_eq!(
-            header(&r.route("/deep/path").unwrap(), "spin-path-info"),
+            header(&r.route("/deep/path").expect("ok"), "spin-path-info"),
             "/deep/path"
         );
     }
@@ -303,15 +306,18 @@ mod tests {
     fn underscores_in_named_segments_become_hyphens_as_in_spin() {
         let r = router(&[("p", "/users/:user_id")]);
         assert_eq!(
-            header(&r.route("/users/42").unwrap(), "spin-path-match-user-id"),
+            header(
+                &r.route("/users/42").expect("ok"),
+                "spin-path-match-user-id"
+            ),
             "42"
         );
     }
 
     #[test]
     fn later_duplicate_route_wins_and_is_reported() {
-        let (r, dups) = Router::build([("a", "/x"), ("b", "/x")]).unwrap();
-        assert_eq!(r.route("/x").unwrap().component(), "b");
+        let (r, dups) = Router::build([("a", "/x"), ("b", "/x")]).expect("ok");
+        assert_eq!(r.route("/x").expect("ok").component(), "b");
         assert_eq!(
             dups,
             vec![Duplicate {

@@ -148,11 +148,13 @@ impl Manifest {
     pub fn load(path: &Path) -> Result<Self> {
         let text = std::fs::read_to_string(path)
             .with_context(|| format!("cannot read manifest {}", path.display()))?;
-        let manifest: Manifest = toml::from_str(&text)
-            .map_err(|e| anyhow::anyhow!("invalid manifest {}: {e}", path.display()))?;
-        manifest
-            .validate()
-            .with_context(|| format!("invalid manifest {}", path.display()))?;
+        Self::parse(&text).with_context(|| format!("invalid manifest {}", path.display()))
+    }
+
+    /// Parses and validates a manifest's text.
+    pub fn parse(text: &str) -> Result<Self> {
+        let manifest: Manifest = toml::from_str(text).map_err(|e| anyhow::anyhow!("{e}"))?;
+        manifest.validate()?;
         Ok(manifest)
     }
 
@@ -341,25 +343,26 @@ source = "a.wasm"
 
     #[test]
     fn unknown_component_field_is_named() {
-        let err = parse(&format!("{BASE}sqlite_database = [\"default\"]\n")).unwrap_err();
+        let err = parse(&format!("{BASE}sqlite_database = [\"default\"]\n")).expect_err("refused");
         assert!(format!("{err:#}").contains("sqlite_database"), "{err:#}");
     }
 
     #[test]
     fn wrong_version_is_refused() {
-        let err = parse(&BASE.replace("= 2", "= 1")).unwrap_err();
+        let err = parse(&BASE.replace("= 2", "= 1")).expect_err("refused");
         assert!(format!("{err:#}").contains("spin_manifest_version"));
     }
 
     #[test]
     fn private_route_has_no_pattern() {
-        let m = parse(&BASE.replace("route = \"/...\"", "route = { private = true }")).unwrap();
-        assert_eq!(m.http_triggers().unwrap()[0].route, None);
+        let m = parse(&BASE.replace("route = \"/...\"", "route = { private = true }")).expect("ok");
+        assert_eq!(m.http_triggers().expect("ok")[0].route, None);
     }
 
     #[test]
     fn trigger_for_missing_component_is_refused() {
-        let err = parse(&BASE.replace("component = \"a\"", "component = \"b\"")).unwrap_err();
+        let err =
+            parse(&BASE.replace("component = \"a\"", "component = \"b\"")).expect_err("refused");
         assert!(format!("{err:#}").contains("\"b\""));
     }
 
