@@ -2,20 +2,27 @@
 //! limits and usage, and the Stripe webhook that changes the plan.
 //!
 //! Layers: this entry point -> [`routes`] (the table) -> [`handlers`]
-//! (`GET /api/billing`, `POST /webhooks/stripe`, the health check) ->
-//! [`stripe`] (the event and subscription shapes and what a subscription
-//! means for the plan; pure and unit-tested) -> [`persistence`] (SQL as
-//! named constants; one transaction per event, with its audit entry).
+//! (`GET /api/billing`, the owner's `POST /api/billing/checkout` and
+//! `/portal`, `POST /webhooks/stripe`, the health check) -> [`input`] (the
+//! owner's bodies, checked) and [`stripe`] (the event and subscription
+//! shapes and what a subscription means for the plan; pure and unit-tested)
+//! -> [`stripe_api`] (Checkout and Customer Portal sessions over outbound
+//! HTTP, [`form`]-encoded, bounded by `crates/outbound-http`) and
+//! [`persistence`] (SQL as named constants; one transaction per event, with
+//! its audit entry; an audit entry per session created).
 //! The plans' limits are the one table of `crates/plans`; signatures are
 //! checked by `crates/webhook-signature`; variables in [`config`].
-//! Authentication (for `/api/billing` only; the webhook proves itself with
-//! its signature) goes through the `identity` dependency.
+//! Authentication (for `/api/billing*`; the webhook proves itself with its
+//! signature) goes through the `identity` dependency.
 
 pub mod config;
+pub mod form;
 pub mod handlers;
+pub mod input;
 pub mod persistence;
 pub mod routes;
 pub mod stripe;
+pub mod stripe_api;
 
 /// Spin's entry point: everything else happens in the edge and the handlers.
 /// `#[http_component]` generates the `wasi:http/incoming-handler` export

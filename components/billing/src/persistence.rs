@@ -297,3 +297,33 @@ fn evaluate(
         status: sub.status.clone(),
     })
 }
+
+/// Audit action of a Checkout Session created for a team.
+pub const AUDIT_CHECKOUT: &str = "billing.checkout_session";
+/// Audit action of a Customer Portal session created for a team.
+pub const AUDIT_PORTAL: &str = "billing.portal_session";
+
+/// Records that `user_id` opened a Stripe session (`action`, one of the two
+/// above) for the team; one statement, so no transaction. `details` names
+/// the session, never its URL (it lets whoever holds it pay or manage).
+pub fn record_session(
+    db: &Connection,
+    team_id: &str,
+    user_id: &str,
+    action: &'static str,
+    details: serde_json::Value,
+    request_id: &str,
+) -> Result<(), ApiError> {
+    db::audit(
+        db,
+        &AuditEntry {
+            team_id: Some(team_id),
+            user_id: Some(user_id),
+            action,
+            target_type: "team",
+            target_id: team_id,
+            details,
+            request_id,
+        },
+    )
+}

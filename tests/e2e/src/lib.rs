@@ -20,6 +20,8 @@ pub use serde_json::json;
 pub mod chaos;
 /// spin.toml, the SpinKube manifests and the nginx front that stands in for their Ingress.
 pub mod deploy;
+/// A fake of Stripe's API on 127.0.0.1 for the billing tests.
+pub mod fake_stripe;
 /// A Garage S3 server for the blob-store tests.
 pub mod garage;
 pub mod jwt;

@@ -6,6 +6,7 @@
 use std::path::PathBuf;
 use std::process::Command;
 
+use e2e::fake_stripe::FakeStripe;
 use e2e::{AppOptions, json, spawn_app_with};
 
 fn schemathesis() -> PathBuf {
@@ -33,6 +34,13 @@ fn no_generated_request_gets_a_server_error() {
     ] {
         opts = opts.variable(name, "1000000000");
     }
+    // Billing's Stripe calls go to a fake Stripe (a 503 billing_not_configured would be a 5xx).
+    let stripe = FakeStripe::start();
+    opts = opts
+        .variable("stripe_secret_key", "sk_test_fuzz")
+        .variable("stripe_api_base", &stripe.base_url)
+        .variable("stripe_price_pro", "price_fuzz_pro")
+        .variable("stripe_price_team", "price_fuzz_team");
     let app = spawn_app_with(opts);
     let r = app.post("/auth/register").json(&json!({
         "email": "fuzz@example.com",
