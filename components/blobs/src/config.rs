@@ -9,6 +9,7 @@ pub const VAR_REGION: &str = "blob_region";
 pub const VAR_ACCESS_KEY: &str = "blob_access_key";
 pub const VAR_SECRET_KEY: &str = "blob_secret_key";
 pub const VAR_MAX_BLOB_BYTES: &str = "max_blob_bytes";
+pub const VAR_TIMEOUT: &str = "blob_timeout";
 
 /// Not empty, because Spin 4 checks a templated `allowed_outbound_hosts`
 /// entry against the variable's default and refuses an empty one; any
@@ -17,6 +18,10 @@ pub const DEFAULT_ENDPOINT: &str = "embedded://local:0";
 pub const DEFAULT_REGION: &str = "us-east-1";
 /// 32 MiB.
 pub const DEFAULT_MAX_BLOB_BYTES: u64 = 32 * 1024 * 1024;
+/// How long one S3 request may take, answer and body included: long enough
+/// for the largest blob on a slow link, short enough that a hung server
+/// fails the request (503) instead of holding it forever.
+pub const DEFAULT_TIMEOUT_MS: i64 = 30_000;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Config {
@@ -39,6 +44,8 @@ pub struct S3Settings {
     pub region: String,
     pub access_key: String,
     pub secret_key: String,
+    /// `blob_timeout`: the deadline of one request, in milliseconds.
+    pub timeout_ms: i64,
 }
 
 // Written by hand so that the secret key never reaches a log line.
@@ -50,6 +57,7 @@ impl fmt::Debug for S3Settings {
             .field("region", &self.region)
             .field("access_key", &self.access_key)
             .field("secret_key", &"<redacted>")
+            .field("timeout_ms", &self.timeout_ms)
             .finish()
     }
 }
@@ -101,6 +109,14 @@ impl Config {
             r if r.is_empty() => DEFAULT_REGION.to_owned(),
             r => r,
         };
+        let timeout_ms = match read(VAR_TIMEOUT)?.as_str() {
+            "" => DEFAULT_TIMEOUT_MS,
+            raw => edge::config::parse_duration_ms(raw)
+                .filter(|ms| *ms > 0)
+                .ok_or_else(|| {
+                    format!("variable {VAR_TIMEOUT}: {raw:?} is not a duration (30s, 1500ms)")
+                })?,
+        };
         Ok(Self {
             backend: Backend::S3(S3Settings {
                 endpoint,
@@ -108,6 +124,7 @@ impl Config {
                 region,
                 access_key: required(VAR_ACCESS_KEY)?,
                 secret_key: required(VAR_SECRET_KEY)?,
+                timeout_ms,
             }),
             max_blob_bytes,
         })

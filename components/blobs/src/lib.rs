@@ -55,7 +55,9 @@ impl Guest for Provider {
             let content_type = rules::content_type(&content_type).map_err(BlobError::Internal)?;
             match &config.backend {
                 Backend::Embedded => embedded::put(&key, &data, &content_type),
-                Backend::S3(settings) => s3::S3::new(settings)?.put(&key, data, &content_type),
+                Backend::S3(settings) => {
+                    s3::S3::new(settings, config.max_blob_bytes)?.put(&key, data, &content_type)
+                }
             }
         })
     }
@@ -63,9 +65,10 @@ impl Guest for Provider {
     fn get(key: String) -> Result<Option<Blob>, BlobError> {
         logged("get", &key, || {
             rules::check_key(&key).map_err(BlobError::InvalidKey)?;
-            match load()?.backend {
+            let config = load()?;
+            match config.backend {
                 Backend::Embedded => embedded::get(&key),
-                Backend::S3(settings) => s3::S3::new(&settings)?.get(&key),
+                Backend::S3(settings) => s3::S3::new(&settings, config.max_blob_bytes)?.get(&key),
             }
         })
     }
@@ -73,9 +76,10 @@ impl Guest for Provider {
     fn head(key: String) -> Result<Option<BlobMeta>, BlobError> {
         logged("head", &key, || {
             rules::check_key(&key).map_err(BlobError::InvalidKey)?;
-            match load()?.backend {
+            let config = load()?;
+            match config.backend {
                 Backend::Embedded => embedded::head(&key),
-                Backend::S3(settings) => s3::S3::new(&settings)?.head(&key),
+                Backend::S3(settings) => s3::S3::new(&settings, config.max_blob_bytes)?.head(&key),
             }
         })
     }
@@ -83,9 +87,12 @@ impl Guest for Provider {
     fn delete(key: String) -> Result<(), BlobError> {
         logged("delete", &key, || {
             rules::check_key(&key).map_err(BlobError::InvalidKey)?;
-            match load()?.backend {
+            let config = load()?;
+            match config.backend {
                 Backend::Embedded => embedded::delete(&key),
-                Backend::S3(settings) => s3::S3::new(&settings)?.delete(&key),
+                Backend::S3(settings) => {
+                    s3::S3::new(&settings, config.max_blob_bytes)?.delete(&key)
+                }
             }
         })
     }
@@ -101,7 +108,7 @@ impl Guest for Provider {
                 rules::check_fragment("start-after", after).map_err(BlobError::InvalidKey)?;
             }
             let limit = rules::list_limit(limit);
-            let backend = load()?.backend;
+            let config = load()?;
             let after = match rules::list_from(&prefix, start_after.as_deref()) {
                 rules::ListFrom::Start => None,
                 rules::ListFrom::After(after) => Some(after),
@@ -112,9 +119,11 @@ impl Guest for Provider {
                     });
                 }
             };
-            match backend {
+            match config.backend {
                 Backend::Embedded => embedded::list(&prefix, after, limit),
-                Backend::S3(settings) => s3::S3::new(&settings)?.list(&prefix, after, limit),
+                Backend::S3(settings) => {
+                    s3::S3::new(&settings, config.max_blob_bytes)?.list(&prefix, after, limit)
+                }
             }
         })
     }

@@ -1,7 +1,9 @@
 //! The S3 backend: one path-style request per call, signed with SigV4 as a
 //! presigned URL (rusty-s3), sent through Spin's outbound HTTP
 //! (`wasi:http/outgoing-handler`, so the endpoint must be in the
-//! component's `allowed_outbound_hosts`).
+//! component's `allowed_outbound_hosts`) by `crates/outbound-http`, within
+//! `blob_timeout`: a server that stops answering fails the call
+//! (`unavailable`) instead of holding the request.
 //!
 //! Error mapping: no connection, a stream error or a 5xx answer is
 //! `unavailable` (S3 changed nothing a caller can see); a refused outbound
@@ -10,9 +12,9 @@
 
 use std::time::Duration;
 
+use outbound_http::{Answer, Failure, Verb};
 use rusty_s3::actions::ListObjectsV2;
 use rusty_s3::{Bucket, Credentials, S3Action, UrlStyle};
-use spin_sdk::http::{ErrorCode, Method, Request, Response, SendError};
 
 use crate::blob_store::{Blob, BlobError, BlobMeta, BlobPage};
 use crate::config::S3Settings;
@@ -21,14 +23,19 @@ use crate::wire;
 /// How long a presigned URL is valid. It is used at once; the margin only
 /// absorbs clock skew between this host and the S3 server.
 const SIGNATURE_TTL: Duration = Duration::from_secs(300);
+/// The most of a listing's XML read (1,000 keys of 1 KiB each, and more).
+const MAX_LISTING_BYTES: usize = 4 * 1024 * 1024;
 
 pub struct S3 {
     bucket: Bucket,
     credentials: Credentials,
+    timeout_ms: i64,
+    /// The most of an object's body read: the blob size cap.
+    max_object_bytes: usize,
 }
 
 impl S3 {
-    pub fn new(settings: &S3Settings) -> Result<Self, BlobError> {
+    pub fn new(settings: &S3Settings, max_blob_bytes: u64) -> Result<Self, BlobError> {
         let bucket = Bucket::new(
             settings.endpoint.clone(),
             UrlStyle::Path,
@@ -44,6 +51,8 @@ impl S3 {
         Ok(Self {
             bucket,
             credentials: Credentials::new(&settings.access_key, &settings.secret_key),
+            timeout_ms: settings.timeout_ms,
+            max_object_bytes: usize::try_from(max_blob_bytes).unwrap_or(usize::MAX),
         })
     }
 
@@ -54,11 +63,12 @@ impl S3 {
             .insert("content-type", content_type.to_owned());
         let url = action.sign(SIGNATURE_TTL);
         let size = data.len() as u64;
-        let response = send(
-            Method::Put,
+        let response = self.send(
+            Verb::Put,
             &url,
             &[("content-type", content_type.to_owned())],
-            data,
+            &data,
+            0,
         )?;
         expect_success(&response, "PutObject", key)?;
         let etag = header(&response, "etag")
@@ -87,13 +97,13 @@ impl S3 {
             .bucket
             .get_object(Some(&self.credentials), key)
             .sign(SIGNATURE_TTL);
-        let response = send(Method::Get, &url, &[], Vec::new())?;
-        if *response.status() == 404 {
+        let response = self.send(Verb::Get, &url, &[], &[], self.max_object_bytes)?;
+        if response.status == 404 {
             return Ok(None);
         }
         expect_success(&response, "GetObject", key)?;
         let mut meta = meta_from_headers(&response, key)?;
-        let data = response.into_body();
+        let data = response.body;
         meta.size = data.len() as u64;
         Ok(Some(Blob { meta, data }))
     }
@@ -103,8 +113,8 @@ impl S3 {
             .bucket
             .head_object(Some(&self.credentials), key)
             .sign(SIGNATURE_TTL);
-        let response = send(Method::Head, &url, &[], Vec::new())?;
-        if *response.status() == 404 {
+        let response = self.send(Verb::Head, &url, &[], &[], 0)?;
+        if response.status == 404 {
             return Ok(None);
         }
         expect_success(&response, "HeadObject", key)?;
@@ -122,9 +132,9 @@ impl S3 {
             .bucket
             .delete_object(Some(&self.credentials), key)
             .sign(SIGNATURE_TTL);
-        let response = send(Method::Delete, &url, &[], Vec::new())?;
+        let response = self.send(Verb::Delete, &url, &[], &[], 64 * 1024)?;
         // S3 answers 204 for a missing key too; some servers answer 404.
-        if *response.status() == 404 {
+        if response.status == 404 {
             return Ok(());
         }
         expect_success(&response, "DeleteObject", key)
@@ -143,9 +153,9 @@ impl S3 {
         }
         action.with_max_keys(limit as usize);
         let url = action.sign(SIGNATURE_TTL);
-        let response = send(Method::Get, &url, &[], Vec::new())?;
+        let response = self.send(Verb::Get, &url, &[], &[], MAX_LISTING_BYTES)?;
         expect_success(&response, "ListObjectsV2", prefix)?;
-        let body = std::str::from_utf8(response.body())
+        let body = std::str::from_utf8(&response.body)
             .map_err(|_| BlobError::Internal("ListObjectsV2: the answer is not UTF-8".into()))?;
         let listing = ListObjectsV2::parse_response(body)
             .map_err(|e| BlobError::Internal(format!("ListObjectsV2: unreadable answer: {e}")))?;
@@ -184,27 +194,23 @@ impl S3 {
     }
 }
 
-/// Sends one request and waits for the whole answer.
-fn send(
-    method: Method,
-    url: &url::Url,
-    headers: &[(&str, String)],
-    body: Vec<u8>,
-) -> Result<Response, BlobError> {
-    let mut builder = Request::builder();
-    builder.method(method).uri(url.as_str());
-    for (name, value) in headers {
-        builder.header(*name, value.as_str());
+impl S3 {
+    /// Sends one request and reads up to `max_body` bytes of the answer,
+    /// all within `blob_timeout`.
+    fn send(
+        &self,
+        verb: Verb,
+        url: &url::Url,
+        headers: &[(&str, String)],
+        body: &[u8],
+        max_body: usize,
+    ) -> Result<Answer, BlobError> {
+        outbound_http::send(verb, url, headers, body, self.timeout_ms, max_body)
+            .map_err(|e| send_error(e, url))
     }
-    // Without a length wasi-http streams the body chunked, which S3 refuses
-    // for PutObject (411); an empty GET says 0 for the same reason.
-    builder.header("content-length", body.len().to_string());
-    let request = builder.body(body).build();
-    spin_sdk::http::run(spin_sdk::http::send::<_, Response>(request))
-        .map_err(|e| send_error(e, url))
 }
 
-fn send_error(e: SendError, url: &url::Url) -> BlobError {
+fn send_error(e: Failure, url: &url::Url) -> BlobError {
     let target = format!(
         "{}://{}{}",
         url.scheme(),
@@ -212,28 +218,27 @@ fn send_error(e: SendError, url: &url::Url) -> BlobError {
         url.port().map(|p| format!(":{p}")).unwrap_or_default()
     );
     match e {
-        SendError::Http(ErrorCode::HttpRequestDenied) => BlobError::Internal(format!(
+        Failure::Denied => BlobError::Internal(format!(
             "outbound request to {target} denied: add allowed_outbound_hosts = [\"{{{{ blob_endpoint }}}}\"] to the component"
         )),
-        SendError::RequestConversion(e) => {
-            BlobError::Internal(format!("request to {target} could not be built: {e}"))
+        // An object larger than the cap was stored by someone else.
+        Failure::TooLarge { limit } => {
+            BlobError::Internal(format!("{target}: an answer over {limit} bytes"))
         }
-        SendError::Http(code) => BlobError::Unavailable(format!("{target}: {code:?}")),
-        SendError::Io(e) => BlobError::Unavailable(format!("{target}: sending the body: {e:?}")),
-        SendError::ResponseConversion(e) => {
-            BlobError::Unavailable(format!("{target}: reading the answer: {e}"))
+        Failure::Timeout(why) | Failure::Failed(why) => {
+            BlobError::Unavailable(format!("{target}: {why}"))
         }
     }
 }
 
-fn expect_success(response: &Response, operation: &str, key: &str) -> Result<(), BlobError> {
-    let status = *response.status();
+fn expect_success(response: &Answer, operation: &str, key: &str) -> Result<(), BlobError> {
+    let status = response.status;
     if (200..300).contains(&status) {
         return Ok(());
     }
     let detail = format!(
         "{operation} {key:?}: HTTP {status}: {}",
-        wire::error_detail(response.body())
+        wire::error_detail(&response.body)
     );
     Err(if status >= 500 {
         BlobError::Unavailable(detail)
@@ -242,12 +247,12 @@ fn expect_success(response: &Response, operation: &str, key: &str) -> Result<(),
     })
 }
 
-fn header<'a>(response: &'a Response, name: &str) -> Option<&'a str> {
-    response.header(name).and_then(|v| v.as_str())
+fn header<'a>(response: &'a Answer, name: &str) -> Option<&'a str> {
+    response.header(name)
 }
 
 /// The metadata GET and HEAD answers carry; `size` is filled by the caller.
-fn meta_from_headers(response: &Response, key: &str) -> Result<BlobMeta, BlobError> {
+fn meta_from_headers(response: &Answer, key: &str) -> Result<BlobMeta, BlobError> {
     let missing = |name: &str| BlobError::Internal(format!("{key}: no {name} in the answer"));
     let etag = header(response, "etag")
         .map(wire::unquote_etag)

@@ -1,4 +1,4 @@
-//! One outbound HTTP POST over Spin's outbound HTTP
+//! One outbound HTTP request over Spin's outbound HTTP
 //! (`wasi:http/outgoing-handler` through the raw wasi 0.2.0 bindings that
 //! spin-sdk 5.2 is built on), bounded in time: the request carries connect,
 //! first-byte and between-bytes timeouts, and the whole exchange (the answer
@@ -13,8 +13,8 @@
 //! ```
 //!
 //! Used by `crates/webhooks` (a delivery: only the status matters, so the
-//! body is not read) and by the billing component (Stripe's API: the JSON
-//! answer is read).
+//! body is not read), by the billing component (Stripe's API: the JSON
+//! answer is read) and by the blobs component (S3: GET, HEAD, PUT, DELETE).
 
 use url::Url;
 use wasi::http::outgoing_handler;
@@ -117,11 +117,46 @@ fn nanos(ms: i64) -> u64 {
     u64::try_from(ms).unwrap_or(0).saturating_mul(1_000_000)
 }
 
-/// POSTs `body` to `url` with `headers` (a `content-length` is added),
+/// The request methods callers use.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Verb {
+    Get,
+    Head,
+    Put,
+    Post,
+    Delete,
+}
+
+impl Verb {
+    fn method(self) -> Method {
+        match self {
+            Verb::Get => Method::Get,
+            Verb::Head => Method::Head,
+            Verb::Put => Method::Put,
+            Verb::Post => Method::Post,
+            Verb::Delete => Method::Delete,
+        }
+    }
+}
+
+/// POSTs `body` to `url`: [`send`] with [`Verb::Post`].
+pub fn post(
+    url: &Url,
+    headers: &[(&str, String)],
+    body: &[u8],
+    timeout_ms: i64,
+    max_body_bytes: usize,
+) -> Result<Answer, Failure> {
+    send(Verb::Post, url, headers, body, timeout_ms, max_body_bytes)
+}
+
+/// Sends `body` to `url` with `headers` (a `content-length` is added, so
+/// the body is never streamed chunked: S3 refuses a chunked PutObject),
 /// waiting at most `timeout_ms` for the answer and the first
 /// `max_body_bytes` of its body (0: the body is not read). Any status is an
 /// [`Answer`]; the caller decides what a 4xx or 5xx means.
-pub fn post(
+pub fn send(
+    verb: Verb,
     url: &Url,
     headers: &[(&str, String)],
     body: &[u8],
@@ -143,7 +178,7 @@ pub fn post(
     } else {
         Scheme::Http
     };
-    let built = request.set_method(&Method::Post).is_ok()
+    let built = request.set_method(&verb.method()).is_ok()
         && request.set_scheme(Some(&scheme)).is_ok()
         && request.set_authority(Some(&target.authority)).is_ok()
         && request
@@ -195,7 +230,7 @@ pub fn post(
     };
     let status = response.status();
     let headers = response.headers().entries();
-    let body = if max_body_bytes == 0 {
+    let body = if max_body_bytes == 0 || verb == Verb::Head {
         Vec::new()
     } else {
         read_body(&response, &deadline, timeout_ms, max_body_bytes)?

@@ -553,3 +553,39 @@ fn hex_sha256(bytes: &[u8]) -> String {
         .map(|b| format!("{b:02x}"))
         .collect()
 }
+
+/// An S3 endpoint that takes the connection and never answers: each call gives up after
+/// `blob_timeout` with `unavailable` (503) instead of holding the request.
+#[test]
+fn a_silent_s3_server_is_unavailable_after_blob_timeout() {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+    let endpoint = format!("http://{}", listener.local_addr().expect("addr"));
+    // Accept and hold every connection, answering nothing, until the test ends.
+    let held = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+    let keep = held.clone();
+    std::thread::spawn(move || {
+        for stream in listener.incoming().flatten() {
+            keep.lock().expect("lock").push(stream);
+        }
+    });
+    let opts = AppOptions::default()
+        .variable("blob_endpoint", &endpoint)
+        .variable("blob_bucket", "silent")
+        .variable("blob_access_key", "GKsilent")
+        .variable("blob_secret_key", &"0".repeat(64))
+        .variable("blob_timeout", "400ms");
+    let (_dir, manifest) = probe_manifest();
+    let app = spawn_probe(&manifest, opts);
+    for (what, r) in [
+        ("put", app.put("/blob?key=s/k").send_bytes(b"x")),
+        ("get", app.get("/blob?key=s/k").send()),
+        ("list", app.get("/list?prefix=s/&limit=10").send()),
+    ] {
+        assert_eq!(r.status, 503, "{what}: {}", r.text());
+        assert_eq!(r.json()["error"], "unavailable", "{what}");
+    }
+    assert!(
+        !held.lock().expect("lock").is_empty(),
+        "the server was reached"
+    );
+}
