@@ -100,6 +100,15 @@ pub enum ApiError {
     /// 503: a backing service (the blob store) is unreachable; nothing was
     /// changed. The text is logged with the request id, never sent.
     Unavailable(String),
+    /// 502 or 503 naming what failed: a service this one calls (Stripe)
+    /// refused (502) or cannot be reached or is not configured (503).
+    /// `message` is for the client; `detail` is logged, never sent.
+    Upstream {
+        status: u16,
+        code: &'static str,
+        message: String,
+        detail: String,
+    },
 }
 
 impl ApiError {
@@ -192,6 +201,36 @@ impl ApiError {
         Self::Unavailable(detail.to_string())
     }
 
+    /// 503 with its own code and message (`Retry-After: 5`); `detail` is
+    /// for the log.
+    pub fn service_unavailable(
+        code: &'static str,
+        message: impl Into<String>,
+        detail: impl std::fmt::Display,
+    ) -> Self {
+        Self::Upstream {
+            status: 503,
+            code,
+            message: message.into(),
+            detail: detail.to_string(),
+        }
+    }
+
+    /// 502: the service this one called refused the request; `detail` is
+    /// for the log.
+    pub fn bad_gateway(
+        code: &'static str,
+        message: impl Into<String>,
+        detail: impl std::fmt::Display,
+    ) -> Self {
+        Self::Upstream {
+            status: 502,
+            code,
+            message: message.into(),
+            detail: detail.to_string(),
+        }
+    }
+
     /// 500 with `detail` for the log.
     pub fn internal(detail: impl std::fmt::Display) -> Self {
         Self::Internal(detail.to_string())
@@ -213,6 +252,7 @@ impl ApiError {
             ApiError::RateLimited(_) => 429,
             ApiError::Internal(_) => 500,
             ApiError::Unavailable(_) => 503,
+            ApiError::Upstream { status, .. } => *status,
         }
     }
 
@@ -227,7 +267,8 @@ impl ApiError {
             | ApiError::PreconditionFailed { code, .. }
             | ApiError::TooLarge { code, .. }
             | ApiError::Validation { code, .. }
-            | ApiError::InvalidInput { code, .. } => code,
+            | ApiError::InvalidInput { code, .. }
+            | ApiError::Upstream { code, .. } => code,
             ApiError::MethodNotAllowed { .. } => "method_not_allowed",
             ApiError::PayloadTooLarge { .. } => "payload_too_large",
             ApiError::UnsupportedMediaType { .. } => "unsupported_media_type",
@@ -314,6 +355,18 @@ impl ApiError {
                     "A storage service is unavailable; nothing was changed. Retry later (request id {request_id})"
                 )
             }
+            ApiError::Upstream {
+                status,
+                code,
+                message,
+                detail,
+            } => {
+                crate::log(request_id, format!("upstream {status} {code}: {detail}"));
+                if status == 503 {
+                    extra_headers.push(("retry-after".into(), "5".into()));
+                }
+                message
+            }
         };
         let body = ErrorBody {
             success: false,
@@ -368,6 +421,7 @@ pub fn reason_phrase(status: u16) -> &'static str {
         415 => "Unsupported Media Type",
         422 => "Unprocessable Entity",
         429 => "Too Many Requests",
+        502 => "Bad Gateway",
         503 => "Service Unavailable",
         _ => "Internal Server Error",
     }
@@ -491,5 +545,26 @@ mod tests {
         ] {
             assert_eq!(reason_phrase(status), phrase);
         }
+    }
+
+    #[test]
+    fn upstream_failures_keep_their_code_and_log_their_detail_only() {
+        let r = ApiError::bad_gateway("stripe_request_failed", "refused", "sk_live_secret")
+            .into_response("rid");
+        assert_eq!(r.status, 502);
+        let b = body(&r);
+        assert_eq!(b["error"], "Bad Gateway");
+        assert_eq!(b["code"], "stripe_request_failed");
+        assert_eq!(b["message"], "refused");
+        assert!(!String::from_utf8_lossy(&r.body).contains("sk_live"));
+        let r = ApiError::service_unavailable("billing_not_configured", "not set up", "why")
+            .into_response("rid");
+        assert_eq!(r.status, 503);
+        assert_eq!(body(&r)["code"], "billing_not_configured");
+        assert!(
+            r.headers
+                .iter()
+                .any(|(n, v)| n == "retry-after" && v == "5")
+        );
     }
 }

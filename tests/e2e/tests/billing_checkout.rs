@@ -459,7 +459,7 @@ fn without_a_secret_key_both_routes_are_503_billing_not_configured() {
     assert!(
         logged(
             &app,
-            "billing refused: billing_not_configured: the variable stripe_secret_key is empty"
+            "upstream 503 billing_not_configured: the variable stripe_secret_key is empty"
         ),
         "{}",
         app.logs()
@@ -482,7 +482,7 @@ fn stripe_down_slow_or_failing_is_503_a_refusal_is_502_and_nothing_is_audited() 
     assert_error(&r, 503, "stripe_unavailable");
     assert_eq!(r.header("retry-after"), Some("5"));
     assert!(
-        logged(&app, "billing refused: stripe_unavailable"),
+        logged(&app, "upstream 503 stripe_unavailable"),
         "{}",
         app.logs()
     );

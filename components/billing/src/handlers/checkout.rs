@@ -50,51 +50,21 @@ fn body(ctx: &Ctx) -> Result<Map<String, Value>, ApiError> {
 }
 
 /// The API client, or the 503 that says payments are not set up here.
-fn client(ctx: &Ctx) -> Result<Result<Client, Response>, ApiError> {
-    match config::stripe_client()? {
-        Ok(client) => Ok(Ok(client)),
-        Err(why) => Ok(Err(refusal(
-            ctx,
-            503,
+fn client() -> Result<Client, ApiError> {
+    config::stripe_client()?.map_err(|why| {
+        ApiError::service_unavailable(
             "billing_not_configured",
-            "Payments are not set up on this server, so no plan can be bought or managed here"
-                .into(),
-            &why,
-        )?)),
-    }
-}
-
-/// A 502 / 503 in the one error shape, with a code `ApiError` has no variant
-/// for; `detail` goes to the log only.
-fn refusal(
-    ctx: &Ctx,
-    status: u16,
-    code: &'static str,
-    message: String,
-    detail: &str,
-) -> Result<Response, ApiError> {
-    ctx.log(format!("billing refused: {code}: {detail}"));
-    let error = match status {
-        502 => "Bad Gateway",
-        _ => "Service Unavailable",
-    };
-    let mut response = Response::json(
-        status,
-        &json!({ "success": false, "error": error, "message": message, "code": code }),
-    )?;
-    if code == "stripe_unavailable" {
-        response.set_header("retry-after", "5");
-    }
-    Ok(response)
+            "Payments are not set up on this server, so no plan can be bought or managed here",
+            why,
+        )
+    })
 }
 
 /// What a failed call to Stripe is answered with.
-fn stripe_failure(ctx: &Ctx, e: &StripeError) -> Result<Response, ApiError> {
-    let request_id = ctx.request_id.clone();
+fn stripe_failure(ctx: &Ctx, e: StripeError) -> ApiError {
+    let request_id = &ctx.request_id;
     match e {
-        StripeError::Unavailable(detail) => refusal(
-            ctx,
-            503,
+        StripeError::Unavailable(detail) => ApiError::service_unavailable(
             "stripe_unavailable",
             format!(
                 "The payment provider cannot be reached right now; nothing was changed. \
@@ -102,9 +72,7 @@ fn stripe_failure(ctx: &Ctx, e: &StripeError) -> Result<Response, ApiError> {
             ),
             detail,
         ),
-        StripeError::Refused(detail) => refusal(
-            ctx,
-            502,
+        StripeError::Refused(detail) => ApiError::bad_gateway(
             "stripe_request_failed",
             format!(
                 "The payment provider refused the request; nothing was changed. Quote request \
@@ -122,10 +90,7 @@ fn stripe_failure(ctx: &Ctx, e: &StripeError) -> Result<Response, ApiError> {
 pub fn checkout(ctx: &mut Ctx) -> Result<Response, ApiError> {
     let caller = owner(ctx)?;
     let input = input::checkout(&body(ctx)?).map_err(ApiError::invalid_input)?;
-    let client = match client(ctx)? {
-        Ok(client) => client,
-        Err(response) => return Ok(response),
-    };
+    let client = client()?;
     let plan = input.plan;
     let Some(price) = config::checkout_price(plan)? else {
         ctx.log(format!(
@@ -168,7 +133,7 @@ pub fn checkout(ctx: &mut Ctx) -> Result<Response, ApiError> {
     );
     let session = match client.create_session(stripe_api::CHECKOUT_SESSIONS, &params) {
         Ok(session) => session,
-        Err(e) => return stripe_failure(ctx, &e),
+        Err(e) => return Err(stripe_failure(ctx, e)),
     };
     persistence::record_session(
         &db,
@@ -197,10 +162,7 @@ pub fn checkout(ctx: &mut Ctx) -> Result<Response, ApiError> {
 pub fn portal(ctx: &mut Ctx) -> Result<Response, ApiError> {
     let caller = owner(ctx)?;
     let input = input::portal(&body(ctx)?).map_err(ApiError::invalid_input)?;
-    let client = match client(ctx)? {
-        Ok(client) => client,
-        Err(response) => return Ok(response),
-    };
+    let client = client()?;
     let team_id = caller.team_id.as_str();
     let db = db::open()?;
     let Some(customer) = persistence::billing(&db, team_id)?.and_then(|b| b.customer) else {
@@ -213,7 +175,7 @@ pub fn portal(ctx: &mut Ctx) -> Result<Response, ApiError> {
     let params = stripe_api::portal_params(&customer, input.return_url.as_str());
     let session = match client.create_session(stripe_api::PORTAL_SESSIONS, &params) {
         Ok(session) => session,
-        Err(e) => return stripe_failure(ctx, &e),
+        Err(e) => return Err(stripe_failure(ctx, e)),
     };
     persistence::record_session(
         &db,
