@@ -34,14 +34,20 @@ impl SessionData {
     /// object's keys sorted and no whitespace, so the same session always
     /// has the same bytes and hash whichever client serialised it.
     pub fn canonical_json(&self) -> Vec<u8> {
-        let mut root = Map::new();
-        root.insert("cookies".into(), Value::Array(self.cookies.clone()));
-        root.insert(
-            "localStorage".into(),
-            Value::Object(self.local_storage.clone()),
-        );
-        let mut out = Vec::new();
-        write_canonical(&Value::Object(root), &mut out);
+        // Written field by field (the two keys are already in sorted order) rather than
+        // through a cloned root object: a 256 KiB session's value tree is megabytes, and
+        // every concurrent push holds one.
+        let mut out = Vec::with_capacity(64);
+        out.extend_from_slice(br#"{"cookies":["#);
+        for (n, cookie) in self.cookies.iter().enumerate() {
+            if n > 0 {
+                out.push(b',');
+            }
+            write_canonical(cookie, &mut out);
+        }
+        out.extend_from_slice(br#"],"localStorage":"#);
+        write_object(&self.local_storage, &mut out);
+        out.push(b'}');
         out
     }
 
@@ -206,24 +212,24 @@ fn check_cookie(i: usize, cookie: &Value, errors: &mut Vec<FieldError>) {
 
 /// Canonical JSON: sorted object keys, no whitespace, serde_json's number
 /// and string encoding.
+fn write_object(map: &Map<String, Value>, out: &mut Vec<u8>) {
+    out.push(b'{');
+    let mut entries: Vec<(&String, &Value)> = map.iter().collect();
+    entries.sort_by(|a, b| a.0.cmp(b.0));
+    for (n, (key, value)) in entries.into_iter().enumerate() {
+        if n > 0 {
+            out.push(b',');
+        }
+        write_key(key, out);
+        out.push(b':');
+        write_canonical(value, out);
+    }
+    out.push(b'}');
+}
+
 fn write_canonical(value: &Value, out: &mut Vec<u8>) {
     match value {
-        Value::Object(map) => {
-            out.push(b'{');
-            let mut keys: Vec<&String> = map.keys().collect();
-            keys.sort();
-            for (n, key) in keys.into_iter().enumerate() {
-                if n > 0 {
-                    out.push(b',');
-                }
-                write_scalar(&Value::String(key.clone()), out);
-                out.push(b':');
-                if let Some(v) = map.get(key) {
-                    write_canonical(v, out);
-                }
-            }
-            out.push(b'}');
-        }
+        Value::Object(map) => write_object(map, out),
         Value::Array(items) => {
             out.push(b'[');
             for (n, item) in items.iter().enumerate() {
@@ -235,6 +241,13 @@ fn write_canonical(value: &Value, out: &mut Vec<u8>) {
             out.push(b']');
         }
         scalar => write_scalar(scalar, out),
+    }
+}
+
+/// A key, escaped as serde_json escapes any string.
+fn write_key(key: &str, out: &mut Vec<u8>) {
+    if serde_json::to_writer(&mut *out, key).is_err() {
+        out.extend_from_slice(b"\"\"");
     }
 }
 
@@ -330,5 +343,28 @@ mod tests {
         let p = parse_push(&json!({ "cookies": [], "localStorage": {}, "clientHash": null }))
             .expect("valid");
         assert_eq!(p.data, SessionData::empty());
+    }
+
+    /// The field-by-field writer gives the bytes the generic one gives for the whole
+    /// document, so hashes stored before it still match.
+    #[test]
+    fn the_canonical_bytes_are_those_of_the_whole_document() {
+        let data = SessionData {
+            cookies: vec![
+                json!({"value": "1", "name": "sid", "domain": ".a.example", "z": [3, {"b": 1, "a": "é\n"}]}),
+                json!({"name": "k", "value": "v"}),
+            ],
+            local_storage: serde_json::from_str(
+                r#"{"zeta": "1", "Alpha": "{\"x\":1}", "mid": "\u0001"}"#,
+            )
+            .expect("map"),
+        };
+        let mut whole = Vec::new();
+        write_canonical(&data.to_json(), &mut whole);
+        assert_eq!(data.canonical_json(), whole);
+        let mut empty = Vec::new();
+        write_canonical(&SessionData::empty().to_json(), &mut empty);
+        assert_eq!(SessionData::empty().canonical_json(), empty);
+        assert_eq!(empty, br#"{"cookies":[],"localStorage":{}}"#);
     }
 }

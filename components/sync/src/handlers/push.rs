@@ -22,6 +22,10 @@ pub fn push(ctx: &mut Ctx) -> Result<Response, ApiError> {
     let client = client_id(ctx)?;
     let body = decoded_json(ctx, config.max_session_bytes)?;
     let push = payload::parse_push(&body).map_err(ApiError::invalid_input)?;
+    // Only the parsed session is needed from here on; a large push would otherwise hold
+    // the raw body, its value tree and the session's at once.
+    drop(body);
+    ctx.request.body = Vec::new();
     let canonical = push.data.canonical_json();
     if canonical.len() > config.max_session_bytes {
         return Err(ApiError::PayloadTooLarge {
