@@ -101,6 +101,8 @@ impl AppOptions {
 struct Logs {
     text: Mutex<String>,
     lines: Mutex<Vec<(SystemTime, String)>>,
+    /// Notified after every line appended to `text`.
+    grew: std::sync::Condvar,
 }
 
 pub struct TestApp {
@@ -215,6 +217,7 @@ fn start_process(
             if let Ok(mut l) = err_logs.lines.lock() {
                 l.push((read, line));
             }
+            err_logs.grew.notify_all();
         }
     });
     let stdout = child.stdout.take().ok_or_else(|| anyhow!("no stdout"))?;
@@ -410,6 +413,19 @@ impl TestApp {
     /// The runner's log so far (stderr), for assertions on what was logged.
     pub fn logs(&self) -> String {
         self.logs.text.lock().map(|l| l.clone()).unwrap_or_default()
+    }
+
+    /// Whether the runner's log shows `needle` before `timeout`: its stderr is read by
+    /// another thread, so a line can trail the response of the request that wrote it. Wakes
+    /// on each line read, not on a timer.
+    pub fn wait_for_log(&self, needle: &str, timeout: Duration) -> bool {
+        let Ok(text) = self.logs.text.lock() else {
+            return false;
+        };
+        self.logs
+            .grew
+            .wait_timeout_while(text, timeout, |t| !t.contains(needle))
+            .is_ok_and(|(t, _)| t.contains(needle))
     }
 
     /// Every line of the runner's log so far (across restarts) with the moment this process

@@ -139,19 +139,9 @@ fn audit(app: &TestApp, token: &str, action: &str) -> Vec<Value> {
     r.json()["entries"].as_array().expect("entries").clone()
 }
 
-/// Whether the runner's log shows `needle` within a few seconds (its stderr is read by another
-/// thread, so a line can trail the response of the request that wrote it).
+/// Whether the runner's log shows `needle` within a few seconds.
 fn logged(app: &TestApp, needle: &str) -> bool {
-    let until = std::time::Instant::now() + std::time::Duration::from_secs(5);
-    loop {
-        if app.logs().contains(needle) {
-            return true;
-        }
-        if std::time::Instant::now() > until {
-            return false;
-        }
-        std::thread::sleep(std::time::Duration::from_millis(20));
-    }
+    app.wait_for_log(needle, std::time::Duration::from_secs(5))
 }
 
 fn switch(app: &TestApp, token: &str, team: &str) -> String {
