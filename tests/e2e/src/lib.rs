@@ -428,6 +428,16 @@ impl TestApp {
             .is_ok_and(|(t, _)| t.contains(needle))
     }
 
+    /// Panics, showing the log, unless the runner logs `needle` within ten seconds. Use this,
+    /// not `logs().contains`, for a line a request just wrote: the response can come first.
+    pub fn assert_logged(&self, needle: &str) {
+        assert!(
+            self.wait_for_log(needle, Duration::from_secs(10)),
+            "no {needle:?} in the runner log:\n{}",
+            self.logs()
+        );
+    }
+
     /// Every line of the runner's log so far (across restarts) with the moment this process
     /// read it: a line a request's guest wrote was read after the guest wrote it, so this
     /// bounds when the request had been handled.

@@ -326,7 +326,7 @@ fn the_team_admin_force_releases_a_lock_and_it_is_audited() {
         "lock_not_found",
     );
     assert_eq!(app.get("/api/locks").bearer(&t).send().json()["total"], 0);
-    assert!(app.logs().contains("DELETE /api/locks/"), "request logged");
+    app.assert_logged("DELETE /api/locks/");
 }
 
 #[test]
