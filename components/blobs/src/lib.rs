@@ -1,5 +1,5 @@
-//! The `blobs` library component: exports `browser-cloud:platform/blob-store`
-//! (see `wit/blobs.wit`) and has no HTTP route. Spin plugs it into each HTTP
+//! The `blobs` library component: exports `browser-cloud:blobs/blob-store`
+//! (see `wit/deps/blobs/blobs.wit`) and has no HTTP route. Spin plugs it into each HTTP
 //! component that imports the interface (`[component.X.dependencies]`),
 //! with the parent's variables, SQLite database and outbound hosts
 //! inherited (`dependencies_inherit_configuration = true`).
@@ -28,6 +28,8 @@ mod bindings {
     wit_bindgen::generate!({
         world: "blob-provider",
         path: "../../wit",
+        // the interfaces live in packages of their own under wit/deps
+        generate_all,
         additional_derives: [PartialEq, Eq],
     });
 
@@ -38,7 +40,7 @@ mod bindings {
     export!(Provider with_types_in self);
 }
 
-pub use bindings::exports::browser_cloud::platform::blob_store;
+pub use bindings::exports::browser_cloud::blobs::blob_store;
 
 use blob_store::{Blob, BlobError, BlobMeta, BlobPage, Guest};
 use config::{Backend, Config};

@@ -1,5 +1,5 @@
 //! What both backends accept, checked once before either is called: the key
-//! rules of `wit/blobs.wit`, the size limit, the list page size and the
+//! rules of `wit/deps/blobs/blobs.wit`, the size limit, the list page size and the
 //! content type. Pure functions, so the S3 store and the embedded store can
 //! never disagree about what is valid.
 

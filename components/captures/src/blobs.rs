@@ -1,5 +1,5 @@
 //! The capture images in the blob store (the `blob-store` dependency,
-//! `wit/blobs.wit`), and the removal of the ones whose rows are deleted
+//! `wit/deps/blobs/blobs.wit`), and the removal of the ones whose rows are deleted
 //! (queued in `capture_blob_deletions`, see [`crate::persistence::deletions`]).
 
 use edge::db::Connection;

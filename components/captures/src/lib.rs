@@ -1,6 +1,6 @@
 //! The `captures` HTTP component: the QA extension's screenshot captures.
 //! The image bytes go to the blob store (the `blob-store` component
-//! dependency, `wit/blobs.wit`); the metadata and the DOM snapshot to
+//! dependency, `wit/deps/blobs/blobs.wit`); the metadata and the DOM snapshot to
 //! SQLite. Everything is scoped to the calling user (another user's ids
 //! answer 404).
 //!

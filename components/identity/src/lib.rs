@@ -1,5 +1,5 @@
-//! The `identity` library component: exports `browser-cloud:platform/identity`
-//! (see `wit/identity.wit`) and has no HTTP route. Spin plugs it into each
+//! The `identity` library component: exports `browser-cloud:identity/identity`
+//! (see `wit/deps/identity/identity.wit`) and has no HTTP route. Spin plugs it into each
 //! HTTP component that imports the interface (`[component.X.dependencies]`),
 //! with the parent's SQLite database, key-value store and variables
 //! inherited (`dependencies_inherit_configuration = true`).
@@ -20,6 +20,8 @@ mod bindings {
     wit_bindgen::generate!({
         world: "identity-provider",
         path: "../../wit",
+        // the interfaces live in packages of their own under wit/deps
+        generate_all,
         additional_derives: [PartialEq, Eq],
     });
 
@@ -32,7 +34,7 @@ mod bindings {
 
 use identity::{AuthError, Guest, Principal};
 
-pub use bindings::exports::browser_cloud::platform::identity;
+pub use bindings::exports::browser_cloud::identity::identity;
 
 /// The component's implementation of `identity`.
 pub struct Provider;

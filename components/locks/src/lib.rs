@@ -1,5 +1,5 @@
-//! The `locks` library component: exports `browser-cloud:platform/locks`
-//! (see `wit/locks.wit`) and has no HTTP route. Spin plugs it into each
+//! The `locks` library component: exports `browser-cloud:locks/locks`
+//! (see `wit/deps/locks/locks.wit`) and has no HTTP route. Spin plugs it into each
 //! HTTP component that imports the interface (`[component.X.dependencies]`),
 //! with the parent's SQLite database and variables inherited
 //! (`dependencies_inherit_configuration = true`).
@@ -31,6 +31,8 @@ mod bindings {
     wit_bindgen::generate!({
         world: "lock-provider",
         path: "../../wit",
+        // the interfaces live in packages of their own under wit/deps
+        generate_all,
         additional_derives: [PartialEq, Eq],
     });
 
@@ -41,7 +43,7 @@ mod bindings {
     export!(Provider with_types_in self);
 }
 
-pub use bindings::exports::browser_cloud::platform::locks;
+pub use bindings::exports::browser_cloud::locks::locks;
 
 use locks::{ActiveLocks, Actor, Guest, Holder, Lease, LockError};
 

@@ -18,20 +18,22 @@
 //! [component.my-component]
 //! dependencies_inherit_configuration = true
 //! [component.my-component.dependencies]
-//! "browser-cloud:platform/identity" = { path = "target/wasm32-wasip2/release/identity.wasm" }
+//! "browser-cloud:identity/identity" = { path = "target/wasm32-wasip2/release/identity.wasm" }
 //! ```
 
 wit_bindgen::generate!({
     world: "http-service",
     path: "../../wit",
+    // the interfaces live in packages of their own under wit/deps
+    generate_all,
     additional_derives: [PartialEq, Eq],
 });
 
-pub use browser_cloud::platform::blob_store::{self, Blob, BlobError, BlobMeta, BlobPage};
-pub use browser_cloud::platform::identity::{
+pub use browser_cloud::blobs::blob_store::{self, Blob, BlobError, BlobMeta, BlobPage};
+pub use browser_cloud::identity::identity::{
     self, AuthError, CredentialKind, Principal, RateLimit, TeamRole,
 };
-pub use browser_cloud::platform::locks::{self, ActiveLocks, Holder, Lease, LockError};
+pub use browser_cloud::locks::locks::{self, ActiveLocks, Holder, Lease, LockError};
 
 use edge::{ApiError, Ctx};
 

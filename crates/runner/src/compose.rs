@@ -148,15 +148,17 @@ pub fn compose(component_id: &str, main: Vec<u8>, deps: Vec<DependencySource>) -
             DependencyName::Plain(n) => n.clone(),
             DependencyName::Package { package, .. } => package.clone(),
         };
-        let dep_package = Package::from_bytes(
-            &format!("{package_name}-{index}"),
-            None,
-            bytes,
-            graph.types_mut(),
-        )
-        .with_context(|| format!("dependency {:?} is not a valid component", dep.name))?;
+        // Registered under its package name alone, as Spin does: two dependencies of one
+        // component from the same package collide there, so they must here too.
+        let dep_package = Package::from_bytes(&package_name, None, bytes, graph.types_mut())
+            .with_context(|| format!("dependency {:?} is not a valid component", dep.name))?;
         let dep_world = dep_package.ty();
-        let dep_id = graph.register_package(dep_package)?;
+        let dep_id = graph.register_package(dep_package).with_context(|| {
+            format!(
+                "failed to resolve dependencies for component {component_id:?}: \
+                 an error occurred when preparing dependencies"
+            )
+        })?;
         let dep_instance = graph.instantiate(dep_id);
         for import in matched {
             by_import
@@ -316,6 +318,71 @@ mod tests {
                 "{dep} vs {import}"
             );
         }
+    }
+
+    /// A component exporting one function `f` in instance `name`.
+    fn exporter(name: &str) -> Vec<u8> {
+        wat::parse_str(format!(
+            r#"(component
+                (core module $m (func (export "f")))
+                (core instance $i (instantiate $m))
+                (func $f (canon lift (core func $i "f")))
+                (instance $x (export "f" (func $f)))
+                (export "{name}" (instance $x)))"#
+        ))
+        .expect("valid component text")
+    }
+
+    fn dependency(name: &str, bytes: Vec<u8>) -> DependencySource {
+        DependencySource {
+            name: name.into(),
+            bytes,
+            export: None,
+            inherit: InheritConfiguration::All(false),
+        }
+    }
+
+    #[test]
+    fn two_dependencies_from_one_package_fail_as_in_spin() {
+        let main = wat::parse_str(
+            r#"(component
+                (import "a:one/x@0.1.0" (instance (export "f" (func))))
+                (import "a:one/y@0.1.0" (instance (export "f" (func))))
+                (import "a:two/z@0.1.0" (instance (export "f" (func)))))"#,
+        )
+        .expect("valid component text");
+        let same = compose(
+            "main",
+            main,
+            vec![
+                dependency("a:one/x", exporter("a:one/x@0.1.0")),
+                dependency("a:one/y", exporter("a:one/y@0.1.0")),
+                dependency("a:two/z", exporter("a:two/z@0.1.0")),
+            ],
+        )
+        .expect_err("Spin refuses two dependencies from one package");
+        assert!(
+            format!("{same:#}").contains("package `a:one` has already been registered"),
+            "{same:#}"
+        );
+        // one dependency per package composes
+        let main = wat::parse_str(
+            r#"(component
+                (import "a:one/x@0.1.0" (instance (export "f" (func))))
+                (import "a:two/z@0.1.0" (instance (export "f" (func)))))"#,
+        )
+        .expect("valid component text");
+        let composed = compose(
+            "main",
+            main,
+            vec![
+                dependency("a:one/x", exporter("a:one/x@0.1.0")),
+                dependency("a:two/z", exporter("a:two/z@0.1.0")),
+            ],
+        )
+        .expect("one dependency per package composes");
+        wasmtime::component::Component::new(&wasmtime::Engine::default(), &composed)
+            .expect("the composition is a valid component");
     }
 
     #[test]
