@@ -677,12 +677,9 @@ impl Front {
 impl Drop for Front {
     fn drop(&mut self) {
         // SIGTERM to the master: it stops its workers, then exits. A SIGKILL would orphan them.
-        let stopped = Command::new("kill")
-            .args(["-TERM", &self.child.id().to_string()])
-            .stdin(Stdio::null())
-            .stderr(Stdio::null())
-            .status()
-            .is_ok_and(|s| s.success());
+        let stopped = rustix::process::Pid::from_raw(self.child.id() as i32).is_some_and(|pid| {
+            rustix::process::kill_process(pid, rustix::process::Signal::TERM).is_ok()
+        });
         let deadline = Instant::now() + Duration::from_secs(10);
         while stopped && Instant::now() < deadline {
             // Each line read blocks until nginx writes or exits: no busy loop.

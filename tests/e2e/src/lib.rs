@@ -9,6 +9,7 @@
 use anyhow::{Context, Result, anyhow, bail};
 use serde_json::Value;
 use std::io::{BufRead, BufReader, Read};
+use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::sync::{Arc, Mutex};
@@ -193,6 +194,9 @@ fn start_process(
         args.extend(["--component-id".into(), c.clone()]);
     }
     let mut cmd = Command::new(&bin);
+    // A process group of its own, killed whole (`kill_group`): real `spin up` serves from a
+    // child process (`spin trigger http`) that outlives a SIGKILL sent to its parent alone.
+    cmd.process_group(0);
     cmd.args(&args)
         .current_dir(&root)
         .env("RUNNER_CACHE_DIR", target_dir().join("runner-cache"))
@@ -245,10 +249,19 @@ fn start_process(
     Ok((child, base_url))
 }
 
+/// SIGKILLs every process of the child's group (it leads one, see `start_process`) and reaps
+/// the child. An error means they had already exited.
+fn kill_group(child: &mut Child) {
+    if let Some(pgid) = rustix::process::Pid::from_raw(child.id() as i32) {
+        let _ = rustix::process::kill_process_group(pgid, rustix::process::Signal::KILL);
+    }
+    let _ = child.kill();
+    let _ = child.wait();
+}
+
 impl Drop for TestApp {
     fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
+        kill_group(&mut self.child);
         if std::thread::panicking()
             && let Ok(l) = self.logs.text.lock()
         {
@@ -453,9 +466,7 @@ impl TestApp {
     /// no flush, no graceful shutdown), and waits until it is gone: once this returns, no
     /// request of it can still change anything.
     pub fn kill(&mut self) {
-        // `Child::kill` is SIGKILL on Unix; an error means it had already exited.
-        let _ = self.child.kill();
-        let _ = self.child.wait();
+        kill_group(&mut self.child);
         if let Ok(mut l) = self.logs.text.lock() {
             l.push_str("---- killed (SIGKILL) ----\n");
         }
