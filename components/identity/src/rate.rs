@@ -85,8 +85,7 @@ pub fn count(
     let mut tightest: Option<RateLimit> = None;
     for counter in counters {
         let key = counter.key(index);
-        let n = atomics::increment(&bucket, &key, 1)
-            .map_err(|e| AuthError::Internal(format!("incrementing {key}: {e:?}")))?;
+        let n = increment(&bucket, &key, request_id)?;
         if n == 1 {
             let previous = counter.key(index.saturating_sub(1));
             if let Err(e) = bucket.delete(&previous) {
@@ -106,6 +105,30 @@ pub fn count(
         }
     }
     tightest.ok_or_else(|| AuthError::Internal("no rate-limit counter".into()))
+}
+
+/// Attempts of one increment that the store failed for its own reasons.
+const INCREMENT_ATTEMPTS: usize = 3;
+
+/// `atomics::increment`, tried again when the store fails (`Error::Other`). Spin's SQLite
+/// store increments in a deferred transaction: when two processes share its file (two
+/// deployments of this app on one volume), one of two concurrent increments fails at once
+/// with "database is locked" and writes nothing, so another attempt counts it exactly once.
+fn increment(bucket: &store::Bucket, key: &str, request_id: &str) -> Result<i64, AuthError> {
+    let mut attempt = 1;
+    loop {
+        match atomics::increment(bucket, key, 1) {
+            Ok(n) => return Ok(n),
+            Err(store::Error::Other(e)) if attempt < INCREMENT_ATTEMPTS => {
+                edge::log(
+                    request_id,
+                    format!("identity: incrementing {key} failed ({e}), attempt {attempt}"),
+                );
+                attempt += 1;
+            }
+            Err(e) => return Err(AuthError::Internal(format!("incrementing {key}: {e:?}"))),
+        }
+    }
 }
 
 #[cfg(test)]
