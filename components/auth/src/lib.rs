@@ -10,6 +10,7 @@ pub mod handlers;
 pub mod models;
 pub mod persistence;
 pub mod routes;
+pub mod v1;
 
 /// Spin's entry point: everything else happens in the edge and the handlers.
 /// `#[http_component]` generates the `wasi:http/incoming-handler` export

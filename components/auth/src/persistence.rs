@@ -31,6 +31,9 @@ const INSERT_PERSONAL_TEAM: &str = "\
     INSERT INTO teams (id, name, personal, owner_id, created_at) VALUES (?, ?, 1, ?, ?)";
 const INSERT_OWNER_MEMBERSHIP: &str = "\
     INSERT INTO team_members (team_id, user_id, role, created_at) VALUES (?, ?, 'owner', ?)";
+/// A team without a billing row is on the free plan.
+const SELECT_TEAM_PLAN: &str =
+    "SELECT COALESCE((SELECT plan FROM team_billing WHERE team_id = ?), 'free')";
 const SELECT_CREDENTIALS_BY_EMAIL: &str = "SELECT id, password_hash FROM users WHERE email = ?";
 const SELECT_USER: &str = concat!("SELECT ", user_columns!(), " FROM users u WHERE u.id = ?");
 const SELECT_PERSONAL_TEAM: &str = concat!(
@@ -192,6 +195,21 @@ pub fn get_user(db: &Connection, user_id: &str) -> Result<User, ApiError> {
         .first()
         .ok_or_else(|| ApiError::internal(format!("authenticated user {user_id} has no row")))?;
     User::try_from(row)
+}
+
+/// The plan a team is on (`free`, `pro`, `team`).
+pub fn team_plan(db: &Connection, team_id: &str) -> Result<String, ApiError> {
+    let result = db::execute(
+        db,
+        "selecting team plan",
+        SELECT_TEAM_PLAN,
+        &[text(team_id)],
+    )?;
+    let row = result
+        .rows
+        .first()
+        .ok_or_else(|| ApiError::internal("plan query returned no row"))?;
+    db::text(row, 0, "team_billing.plan")
 }
 
 /// The user's personal team.

@@ -4,6 +4,7 @@
 use edge::{Method, Route, Router};
 
 use crate::handlers::{auth, docs, health, info, keys};
+use crate::v1;
 
 pub static ROUTES: &[Route] = &[
     Route::new(Method::Get, "/health", health::health),
@@ -17,6 +18,10 @@ pub static ROUTES: &[Route] = &[
     Route::new(Method::Get, "/api/keys", keys::list),
     Route::new(Method::Delete, "/api/keys/:id", keys::revoke),
     Route::new(Method::Get, "/api/v1/info", info::info),
+    // The published multilogin.io clients' surface (src/v1.rs).
+    Route::new(Method::Post, "/api/v1/auth/register", v1::register),
+    Route::new(Method::Post, "/api/v1/auth/login", v1::login),
+    Route::new(Method::Get, "/api/v1/users/me", v1::me),
 ];
 
 pub static ROUTER: Router = Router::new(ROUTES);

@@ -67,7 +67,7 @@ pub fn released(
     actor: &Actor,
     profile_id: &str,
     client_id: &str,
-    token: u64,
+    token: i64,
 ) -> Result<Vec<String>, ApiError> {
     db::audit(
         db,

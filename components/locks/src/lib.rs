@@ -61,7 +61,7 @@ impl Guest for Provider {
         actor: Actor,
         profile_id: String,
         client_id: String,
-        token: u64,
+        token: Option<u64>,
     ) -> Result<Lease, LockError> {
         logged(&actor.request_id, || {
             store::heartbeat(&actor, &profile_id, &client_id, token)
@@ -72,7 +72,7 @@ impl Guest for Provider {
         actor: Actor,
         profile_id: String,
         client_id: String,
-        token: u64,
+        token: Option<u64>,
     ) -> Result<Vec<String>, LockError> {
         logged(&actor.request_id, || {
             store::release(&actor, &profile_id, &client_id, token)

@@ -138,9 +138,10 @@ pub fn acquire(state: Option<&LockState>, client_id: &str, now: i64) -> Acquire 
 
 /// The heartbeat and release rule: the caller must present the current
 /// holder's client id and token. A lock that went stale but was not taken
-/// over still belongs to its holder (nobody else got a token since).
-pub fn is_holder(state: &LockState, client_id: &str, token: u64) -> bool {
-    state.client_id.as_deref() == Some(client_id) && state.token == token
+/// over still belongs to its holder (nobody else got a token since). No
+/// token names the holder by client id alone (the `/api/v1` clients).
+pub fn is_holder(state: &LockState, client_id: &str, token: Option<u64>) -> bool {
+    state.client_id.as_deref() == Some(client_id) && token.is_none_or(|t| state.token == t)
 }
 
 #[cfg(test)]
@@ -263,16 +264,20 @@ mod tests {
     #[test]
     fn heartbeat_and_release_need_both_client_and_token() {
         let s = held("a", 5, 10_000);
-        assert!(is_holder(&s, "a", 5));
-        assert!(!is_holder(&s, "a", 4));
-        assert!(!is_holder(&s, "b", 5));
+        assert!(is_holder(&s, "a", Some(5)));
+        assert!(!is_holder(&s, "a", Some(4)));
+        assert!(!is_holder(&s, "b", Some(5)));
+        // by client id alone: the holder's client, never another
+        assert!(is_holder(&s, "a", None));
+        assert!(!is_holder(&s, "b", None));
         let released = LockState {
             client_id: None,
             token: 5,
             expires_at: None,
         };
-        assert!(!is_holder(&released, "a", 5));
+        assert!(!is_holder(&released, "a", Some(5)));
+        assert!(!is_holder(&released, "a", None));
         // stale but not taken over: still the holder's
-        assert!(is_holder(&s, "a", 5) && !s.is_live(20_000));
+        assert!(is_holder(&s, "a", Some(5)) && !s.is_live(20_000));
     }
 }

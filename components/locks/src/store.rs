@@ -44,18 +44,19 @@ const ACQUIRE: &str = "\
     RETURNING token, acquired_at, expires_at";
 
 /// The heartbeat: extends the lock of the holder presenting its client id
-/// and token. ?1 profile, ?2 team, ?3 client, ?4 token, ?5 now, ?6 now + ttl.
+/// and token (a NULL token: the client id alone, for the /api/v1 clients).
+/// ?1 profile, ?2 team, ?3 client, ?4 token, ?5 now, ?6 now + ttl.
 const HEARTBEAT: &str = "\
     UPDATE profile_locks SET heartbeat_at = ?5, expires_at = ?6 \
-    WHERE profile_id = ?1 AND team_id = ?2 AND client_id = ?3 AND token = ?4 \
+    WHERE profile_id = ?1 AND team_id = ?2 AND client_id = ?3 AND (?4 IS NULL OR token = ?4) \
       AND EXISTS (SELECT 1 FROM profiles p WHERE p.id = ?1 AND p.team_id = ?2) \
     RETURNING token, acquired_at, expires_at";
 
 /// The release: the holder gives the lock up; the token stays.
-/// ?1 profile, ?2 team, ?3 client, ?4 token.
+/// ?1 profile, ?2 team, ?3 client, ?4 token (NULL: the client id alone).
 const RELEASE: &str = "\
     UPDATE profile_locks SET client_id = NULL, user_id = NULL, acquired_at = NULL, heartbeat_at = NULL, expires_at = NULL \
-    WHERE profile_id = ?1 AND team_id = ?2 AND client_id = ?3 AND token = ?4 \
+    WHERE profile_id = ?1 AND team_id = ?2 AND client_id = ?3 AND (?4 IS NULL OR token = ?4) \
       AND EXISTS (SELECT 1 FROM profiles p WHERE p.id = ?1 AND p.team_id = ?2) \
     RETURNING token";
 
@@ -149,6 +150,10 @@ fn text(s: &str) -> Value {
 
 fn open() -> Result<Connection, LockError> {
     Connection::open_default().map_err(|e| internal(format!("opening database: {e}")))
+}
+
+fn opt_token_value(token: Option<u64>) -> Result<Value, LockError> {
+    token.map_or(Ok(Value::Null), token_value)
 }
 
 fn token_value(token: u64) -> Result<Value, LockError> {
@@ -275,7 +280,7 @@ pub fn heartbeat(
     actor: &Actor,
     profile_id: &str,
     client_id: &str,
-    token: u64,
+    token: Option<u64>,
 ) -> Result<Lease, LockError> {
     check_client(client_id)?;
     let ttl = config::ttl_ms().map_err(LockError::Internal)?;
@@ -289,7 +294,7 @@ pub fn heartbeat(
             text(profile_id),
             text(&actor.team_id),
             text(client_id),
-            token_value(token)?,
+            opt_token_value(token)?,
             Value::Integer(now),
             Value::Integer(now + ttl),
         ],
@@ -306,10 +311,10 @@ pub fn release(
     actor: &Actor,
     profile_id: &str,
     client_id: &str,
-    token: u64,
+    token: Option<u64>,
 ) -> Result<Vec<String>, LockError> {
     check_client(client_id)?;
-    let token_param = token_value(token)?;
+    let token_param = opt_token_value(token)?;
     let db = open()?;
     let mut deliveries = None;
     db::transaction(&db, |db| {
@@ -324,8 +329,11 @@ pub fn release(
                 token_param.clone(),
             ],
         )?;
-        if !result.rows.is_empty() {
-            deliveries = Some(events::released(db, actor, profile_id, client_id, token)?);
+        if let Some(row) = result.rows.first() {
+            let released = db::int(row, 0, "token")?;
+            deliveries = Some(events::released(
+                db, actor, profile_id, client_id, released,
+            )?);
         }
         Ok(())
     })

@@ -4,6 +4,8 @@
 
 use edge::{Method, Route, Router};
 
+use crate::v1;
+
 use crate::handlers::{
     bulk, fingerprints, groups, health, launch, locks, profiles, proxies, tags, templates,
 };
@@ -25,6 +27,11 @@ pub static ROUTES: &[Route] = &[
         launch::heartbeat,
     ),
     Route::new(Method::Post, "/api/profiles/:id/release", launch::release),
+    Route::new(
+        Method::Post,
+        "/api/profiles/:id/regenerate-fingerprint",
+        profiles::regenerate_fingerprint,
+    ),
     Route::new(Method::Get, "/api/locks", locks::list),
     Route::new(
         Method::Delete,
@@ -48,6 +55,55 @@ pub static ROUTES: &[Route] = &[
         Method::Post,
         "/api/fingerprints/validate",
         fingerprints::validate,
+    ),
+    // The published multilogin.io clients' surface (src/v1): the same
+    // handlers, their wire format.
+    Route::new(Method::Get, "/api/v1/profiles", v1::profiles::list),
+    Route::new(Method::Post, "/api/v1/profiles", v1::manage::create),
+    // Before `/:id`, so that they are not read as profile ids.
+    Route::new(Method::Get, "/api/v1/profiles/export", v1::manage::export),
+    Route::new(Method::Post, "/api/v1/profiles/import", v1::manage::import),
+    Route::new(
+        Method::Post,
+        "/api/v1/profiles/bulk-delete",
+        v1::manage::bulk_delete,
+    ),
+    Route::new(Method::Get, "/api/v1/profiles/:id", v1::profiles::get),
+    Route::new(Method::Patch, "/api/v1/profiles/:id", v1::manage::update),
+    Route::new(Method::Delete, "/api/v1/profiles/:id", v1::manage::delete),
+    Route::new(
+        Method::Post,
+        "/api/v1/profiles/:id/duplicate",
+        v1::manage::duplicate,
+    ),
+    Route::new(
+        Method::Post,
+        "/api/v1/profiles/:id/regenerate-fingerprint",
+        v1::manage::regenerate,
+    ),
+    Route::new(
+        Method::Post,
+        "/api/v1/profiles/:id/launch",
+        v1::launch::launch,
+    ),
+    Route::new(
+        Method::Post,
+        "/api/v1/profiles/:id/heartbeat",
+        v1::launch::heartbeat,
+    ),
+    Route::new(Method::Post, "/api/v1/profiles/:id/stop", v1::launch::stop),
+    Route::new(
+        Method::Post,
+        "/api/v1/profiles/:id/release",
+        v1::launch::stop,
+    ),
+    Route::new(Method::Get, "/api/v1/groups", v1::groups::list),
+    Route::new(Method::Get, "/api/v1/templates", v1::templates::list),
+    Route::new(Method::Get, "/api/v1/templates/:id", v1::templates::get),
+    Route::new(
+        Method::Post,
+        "/api/v1/templates/:id/preview",
+        v1::templates::preview,
     ),
 ];
 

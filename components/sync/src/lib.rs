@@ -12,6 +12,7 @@
 pub mod config;
 pub mod handlers;
 pub mod routes;
+pub mod v1;
 
 #[cfg(target_arch = "wasm32")]
 #[allow(unsafe_code)]

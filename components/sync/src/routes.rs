@@ -3,6 +3,7 @@
 use edge::{Method, Route, Router};
 
 use crate::handlers::{health, pull, push, versions};
+use crate::v1;
 
 pub static ROUTES: &[Route] = &[
     // Exact route in spin.toml: this component's own health check.
@@ -15,6 +16,9 @@ pub static ROUTES: &[Route] = &[
         "/api/sync/:profileId/restore",
         versions::restore,
     ),
+    // The published multilogin.io clients' surface (src/v1.rs).
+    Route::new(Method::Get, "/api/v1/sync/:profileId", v1::pull),
+    Route::new(Method::Post, "/api/v1/sync/:profileId", v1::push),
 ];
 
 pub static ROUTER: Router = Router::new(ROUTES);

@@ -10,8 +10,7 @@
 /// Methods a preflight may ask for.
 pub const ALLOWED_METHODS: &str = "GET, POST, PUT, PATCH, DELETE, OPTIONS";
 /// Request headers a preflight may ask for.
-pub const ALLOWED_HEADERS: &str =
-    "Authorization, Content-Type, X-Api-Key, X-Client-ID, X-Request-Id, If-Match, If-None-Match";
+pub const ALLOWED_HEADERS: &str = "Authorization, Content-Type, X-Api-Key, X-Client-ID, X-Request-Id, X-Lock-Token, Idempotency-Key, If-Match, If-None-Match";
 /// Response headers scripts may read.
 pub const EXPOSED_HEADERS: &str = "X-Request-Id, X-RateLimit-Limit, X-RateLimit-Remaining, X-RateLimit-Reset, Retry-After, ETag, Location";
 /// How long a browser may cache a preflight answer, in seconds.

@@ -44,6 +44,7 @@ pub mod router;
 pub mod serve;
 pub mod spin;
 pub mod time;
+pub mod v1;
 
 pub use cors::CorsPolicy;
 pub use error::{ApiError, FieldError};

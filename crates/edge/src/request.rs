@@ -222,6 +222,20 @@ fn field_named_in(message: &str) -> Option<&str> {
     Some(&message[start..start + len])
 }
 
+/// Percent-encodes everything but RFC 3986's unreserved characters (a query
+/// component, a URL's userinfo).
+pub fn percent_encode(s: &str) -> String {
+    s.bytes()
+        .map(|b| {
+            if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~') {
+                (b as char).to_string()
+            } else {
+                format!("%{b:02X}")
+            }
+        })
+        .collect()
+}
+
 /// Percent-decodes a query component; `None` if the result is not UTF-8.
 pub fn percent_decode(s: &str) -> Option<String> {
     let bytes = s.as_bytes();

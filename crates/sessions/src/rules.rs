@@ -13,6 +13,10 @@ pub struct Preconditions {
     pub if_match: Option<String>,
     /// `X-Lock-Token`: the fencing token of the writer's launch lock.
     pub lock_token: Option<i64>,
+    /// The client the writer holds the lock as, when it holds it by client
+    /// id alone (the published clients' `/api/v1` routes, which never see a
+    /// token): a live lock of this client lets it write without a token.
+    pub lock_client: Option<String>,
 }
 
 /// Refuses the write when:
@@ -54,6 +58,7 @@ pub fn check(state: &WriteState, pre: &Preconditions, now: i64) -> Result<(), Ap
                     ),
                 ));
             }
+            None if pre.lock_client.is_some() && pre.lock_client == lock.client_id => {}
             _ if lock.is_live(now) => {
                 return Err(ApiError::conflict(
                     "profile_locked",
@@ -116,6 +121,7 @@ mod tests {
         Preconditions {
             if_match: if_match.map(str::to_owned),
             lock_token: token,
+            lock_client: None,
         }
     }
 
@@ -174,6 +180,26 @@ mod tests {
                 (409, "lock_not_held")
             );
         }
+    }
+
+    #[test]
+    fn a_client_holding_by_client_id_writes_without_a_token_and_others_do_not() {
+        let s = state(Some("h1"), Some(lock(Some("client_a"), 4, NOW + 1000)));
+        let by = |client: &str, token: Option<i64>| Preconditions {
+            lock_client: Some(client.to_owned()),
+            ..pre(None, token)
+        };
+        assert!(check(&s, &by("client_a", None), NOW).is_ok());
+        assert_eq!(
+            code(check(&s, &by("client_b", None), NOW)),
+            (409, "profile_locked")
+        );
+        // a token sent along is still checked: an old one is fenced
+        assert_eq!(
+            code(check(&s, &by("client_a", Some(3)), NOW)),
+            (409, "lock_not_held")
+        );
+        assert!(check(&s, &by("client_a", Some(4)), NOW).is_ok());
     }
 
     #[test]

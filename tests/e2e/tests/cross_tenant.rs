@@ -127,8 +127,14 @@ fn user_scoped(path: &str) -> bool {
 /// Routes whose objects are not owned by any tenant, with the reason; the
 /// credential-less cases still run on them.
 fn shared_catalogue(path: &str) -> Option<&'static str> {
-    (path == "/api/templates/{id}")
+    (path == "/api/templates/{id}" || path.starts_with("/api/v1/templates/"))
         .then_some("templates are a read-only catalogue shared by every team, not tenant data")
+}
+
+/// Object routes documented without security: only the public catalogue
+/// (the published dashboard reads templates without a token).
+fn public_catalogue(path: &str) -> bool {
+    path.starts_with("/api/v1/templates/")
 }
 
 /// The collection a `{param}` belongs to: the path up to the first `{`.
@@ -362,6 +368,8 @@ fn every_documented_object_route_refuses_every_other_tenant_and_invalid_credenti
         (("/api/groups", "id"), group_id.clone()),
         (("/api/proxies", "id"), proxy_id.clone()),
         (("/api/templates", "id"), "windows-chrome".to_owned()),
+        (("/api/v1/profiles", "id"), profile_id.clone()),
+        (("/api/v1/sync", "profileId"), profile_id.clone()),
         (("/api/teams", "id"), team_id.clone()),
         (("/api/teams", "userId"), mate.user_id.clone()),
         (("/api/webhooks", "id"), webhook_id.clone()),
@@ -419,6 +427,20 @@ fn every_documented_object_route_refuses_every_other_tenant_and_invalid_credenti
         (
             ("PUT", "/api/webhooks/{id}"),
             json!({ "description": "pwned", "url": "https://pwned.example/in" }),
+        ),
+        // The published clients' /api/v1 surface (their bodies).
+        (
+            ("PATCH", "/api/v1/profiles/{id}"),
+            json!({ "name": "pwned" }),
+        ),
+        (("POST", "/api/v1/profiles/{id}/launch"), json!({})),
+        (("POST", "/api/v1/profiles/{id}/heartbeat"), json!({})),
+        (("POST", "/api/v1/profiles/{id}/stop"), json!({})),
+        (("POST", "/api/v1/profiles/{id}/release"), json!({})),
+        (("POST", "/api/v1/profiles/{id}/duplicate"), json!({})),
+        (
+            ("POST", "/api/v1/sync/{profileId}"),
+            json!({ "cookies": "[{\"name\":\"pwned\",\"value\":\"pwned\"}]", "localStorage": "{}" }),
         ),
     ]);
     // Query parameters that name an object: the victim's.
@@ -510,7 +532,7 @@ fn every_documented_object_route_refuses_every_other_tenant_and_invalid_credenti
     }
     ops.sort_by_key(|(m, _, _)| m == "DELETE");
     for (method, path, op) in &ops {
-        if !path.contains('{') {
+        if !path.contains('{') || public_catalogue(path) {
             continue;
         }
         assert!(
@@ -652,7 +674,7 @@ fn every_documented_object_route_refuses_every_other_tenant_and_invalid_credenti
 
     // ------------------------------------------- the fixtures are real and intact
     for (method, path, _) in &ops {
-        if method != "GET" || !path.contains('{') {
+        if method != "GET" || !path.contains('{') || public_catalogue(path) {
             continue;
         }
         let mut concrete = path.clone();

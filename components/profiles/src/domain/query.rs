@@ -189,6 +189,25 @@ pub struct ProfileQuery {
     pub order: Order,
     pub updated_since: Option<i64>,
     pub cursor: Option<Cursor>,
+    pub status: Option<LockStatus>,
+}
+
+/// `?status=`: whether a live launch lock holds the profile.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LockStatus {
+    /// `in_use` (or `locked`, the published dashboard's other word for it).
+    InUse,
+    Available,
+}
+
+impl LockStatus {
+    pub fn parse(raw: &str) -> Option<Self> {
+        match raw.trim().to_ascii_lowercase().as_str() {
+            "in_use" | "locked" => Some(Self::InUse),
+            "available" => Some(Self::Available),
+            _ => None,
+        }
+    }
 }
 
 /// The raw query-string values.
@@ -203,6 +222,7 @@ pub struct RawProfileQuery<'a> {
     pub order: Option<&'a str>,
     pub updated_since: Option<&'a str>,
     pub cursor: Option<&'a str>,
+    pub status: Option<&'a str>,
 }
 
 impl ProfileQuery {
@@ -282,6 +302,19 @@ impl ProfileQuery {
                 }
             },
         };
+        let status = match raw.status.map(str::trim).filter(|s| !s.is_empty()) {
+            None => None,
+            Some(v) => {
+                let parsed = LockStatus::parse(v);
+                if parsed.is_none() {
+                    errors.push(FieldError::new(
+                        "status",
+                        "must be available, in_use or locked",
+                    ));
+                }
+                parsed
+            }
+        };
         let (default_by, default_order) = if updated_since.is_some() {
             (OrderBy::UpdatedAt, Order::Asc)
         } else {
@@ -318,6 +351,7 @@ impl ProfileQuery {
             order,
             updated_since,
             cursor,
+            status,
         })
     }
 }
@@ -370,6 +404,30 @@ mod tests {
         .expect("ok");
         assert_eq!((q.order_by, q.order), (OrderBy::UpdatedAt, Order::Asc));
         assert_eq!(q.updated_since, Some(1_700_000_000_000));
+    }
+
+    #[test]
+    fn status_reads_both_clients_words_and_names_a_bad_one() {
+        for (raw, want) in [
+            ("available", LockStatus::Available),
+            ("in_use", LockStatus::InUse),
+            ("locked", LockStatus::InUse),
+            (" IN_USE ", LockStatus::InUse),
+        ] {
+            let q = parse(RawProfileQuery {
+                status: Some(raw),
+                ..Default::default()
+            })
+            .expect(raw);
+            assert_eq!(q.status, Some(want), "{raw}");
+        }
+        assert_eq!(
+            parse(RawProfileQuery {
+                status: Some("busy"),
+                ..Default::default()
+            }),
+            Err(vec!["status".to_string()])
+        );
     }
 
     #[test]

@@ -2,8 +2,10 @@
 //! lock, through the `locks` component dependency. Every call is scoped to
 //! the caller's team and the `X-Client-ID` (400 without it).
 
+use edge::domain::ClientId;
+use edge::request::percent_encode;
 use edge::{ApiError, Ctx, Response, db};
-use platform_bindings::locks;
+use platform_bindings::{LockError, Principal, locks};
 use serde_json::{Value, json};
 
 use super::{allowed, lock_refusal, required_client_id, row_id};
@@ -18,25 +20,40 @@ use roles::Permission;
 /// sessionData, lock: {token, expiresAt, heartbeatIntervalMs, ...}, proxy}`.
 /// 409 naming the holder when another client holds a live lock.
 pub fn launch(ctx: &mut Ctx) -> Result<Response, ApiError> {
-    let caller = allowed(ctx, "profiles:write", Permission::Launch)?;
+    let caller = launcher(ctx)?;
     let id = row_id(ctx, "id", store::not_found)?;
     let client = required_client_id(ctx)?;
+    launch_as(ctx, &caller, &id, &client)
+}
+
+/// The caller, allowed to launch (members and above).
+pub(crate) fn launcher(ctx: &mut Ctx) -> Result<Principal, ApiError> {
+    allowed(ctx, "profiles:write", Permission::Launch)
+}
+
+/// The launch of profile `id` for `client`, once the caller is known.
+pub(crate) fn launch_as(
+    ctx: &Ctx,
+    caller: &Principal,
+    id: &str,
+    client: &ClientId,
+) -> Result<Response, ApiError> {
     let lease = match locks::acquire(
-        &platform_bindings::lock_actor(&caller, &ctx.request_id),
-        &id,
+        &platform_bindings::lock_actor(caller, &ctx.request_id),
+        id,
         client.as_str(),
     ) {
         Ok(lease) => lease,
         Err(e) => return lock_refusal(e, &ctx.request_id),
     };
     let db = db::open()?;
-    store::record_launch(&db, &caller.team_id, &id)?;
+    store::record_launch(&db, &caller.team_id, id)?;
     webhooks::deliver::after_commit(&db, &caller.team_id, &lease.deliveries, &ctx.request_id);
-    let profile = store::require(&db, &caller.team_id, &id)?;
+    let profile = store::require(&db, &caller.team_id, id)?;
     let proxy = launch_proxy(&db, &profile)?;
     // The same code as GET /api/sync/:id (crates/sessions).
     let session =
-        sessions::blobs::load_current(&db, &caller.team_id, &id, config::max_session_bytes()?)?;
+        sessions::blobs::load_current(&db, &caller.team_id, id, config::max_session_bytes()?)?;
     let (session_data, session_hash) = match session {
         Some((version, data)) => (data.to_json(), Some(version.hash)),
         None => (sessions::SessionData::empty().to_json(), None),
@@ -95,8 +112,8 @@ fn launch_proxy(db: &db::Connection, profile: &Profile) -> Result<Value, ApiErro
     let url = match &credentials {
         Some(c) => format!(
             "{scheme}://{}:{}@{host_in_url}:{port}",
-            encode(&c.username),
-            encode(&c.password)
+            percent_encode(&c.username),
+            percent_encode(&c.password)
         ),
         None => format!("{scheme}://{host_in_url}:{port}"),
     };
@@ -111,21 +128,8 @@ fn launch_proxy(db: &db::Connection, profile: &Profile) -> Result<Value, ApiErro
     }))
 }
 
-/// Percent-encodes a URL userinfo part.
-fn encode(s: &str) -> String {
-    s.bytes()
-        .map(|b| {
-            if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~') {
-                (b as char).to_string()
-            } else {
-                format!("%{b:02X}")
-            }
-        })
-        .collect()
-}
-
 /// The lock token: header `X-Lock-Token`, or `{"token": n}` in the body.
-fn lock_token(ctx: &Ctx) -> Result<u64, ApiError> {
+pub(crate) fn lock_token(ctx: &Ctx) -> Result<u64, ApiError> {
     let bad = || {
         ApiError::bad_request(
             "invalid_lock_token",
@@ -156,13 +160,24 @@ fn lock_token(ctx: &Ctx) -> Result<u64, ApiError> {
 /// `POST /api/profiles/:id/heartbeat` (`X-Client-ID`, token) -> `{success,
 /// lock}`; 409 with a wrong client or token, 404 for another team's profile.
 pub fn heartbeat(ctx: &mut Ctx) -> Result<Response, ApiError> {
-    let caller = allowed(ctx, "profiles:write", Permission::Launch)?;
+    let caller = launcher(ctx)?;
     let id = row_id(ctx, "id", store::not_found)?;
     let client = required_client_id(ctx)?;
     let token = lock_token(ctx)?;
+    heartbeat_as(ctx, &caller, &id, &client, Some(token))
+}
+
+/// The heartbeat of `client`'s lock; no token: by client id alone.
+pub(crate) fn heartbeat_as(
+    ctx: &Ctx,
+    caller: &Principal,
+    id: &str,
+    client: &ClientId,
+    token: Option<u64>,
+) -> Result<Response, ApiError> {
     match locks::heartbeat(
-        &platform_bindings::lock_actor(&caller, &ctx.request_id),
-        &id,
+        &platform_bindings::lock_actor(caller, &ctx.request_id),
+        id,
         client.as_str(),
         token,
     ) {
@@ -186,20 +201,36 @@ pub fn heartbeat(ctx: &mut Ctx) -> Result<Response, ApiError> {
 /// `POST /api/profiles/:id/release` (`X-Client-ID`, token) -> `{success}`;
 /// audited as `profile.release`.
 pub fn release(ctx: &mut Ctx) -> Result<Response, ApiError> {
-    let caller = allowed(ctx, "profiles:write", Permission::Launch)?;
+    let caller = launcher(ctx)?;
     let id = row_id(ctx, "id", store::not_found)?;
     let client = required_client_id(ctx)?;
     let token = lock_token(ctx)?;
-    let deliveries = match locks::release(
-        &platform_bindings::lock_actor(&caller, &ctx.request_id),
-        &id,
+    match release_as(ctx, &caller, &id, &client, Some(token))? {
+        Ok(()) => Response::json(200, &json!({ "success": true })),
+        Err(e) => lock_refusal(e, &ctx.request_id),
+    }
+}
+
+/// Releases `client`'s lock (no token: by client id alone) and attempts
+/// the webhook deliveries it enqueued; a refusal comes back as it came.
+pub(crate) fn release_as(
+    ctx: &Ctx,
+    caller: &Principal,
+    id: &str,
+    client: &ClientId,
+    token: Option<u64>,
+) -> Result<Result<(), LockError>, ApiError> {
+    match locks::release(
+        &platform_bindings::lock_actor(caller, &ctx.request_id),
+        id,
         client.as_str(),
         token,
     ) {
-        Ok(deliveries) => deliveries,
-        Err(e) => return lock_refusal(e, &ctx.request_id),
-    };
-    let db = db::open()?;
-    webhooks::deliver::after_commit(&db, &caller.team_id, &deliveries, &ctx.request_id);
-    Response::json(200, &json!({ "success": true }))
+        Ok(deliveries) => {
+            let db = db::open()?;
+            webhooks::deliver::after_commit(&db, &caller.team_id, &deliveries, &ctx.request_id);
+            Ok(Ok(()))
+        }
+        Err(e) => Ok(Err(e)),
+    }
 }

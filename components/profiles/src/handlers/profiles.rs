@@ -15,10 +15,11 @@ use crate::handlers::proxies::seal_credentials;
 use crate::persistence::profiles::{self as store, NewProfile, OwnProxyFields, ProfileFields};
 use roles::Permission;
 
-/// `GET /api/profiles?groupId&search&tag&limit&offset&orderBy&order&updated_since&cursor`
+/// `GET /api/profiles?groupId&search&tag&status&limit&offset&orderBy&order&updated_since&cursor`
 /// -> `{profiles, total, nextCursor}` (+ `deleted` ids with `updated_since`).
 pub fn list(ctx: &mut Ctx) -> Result<Response, ApiError> {
     let caller = caller(ctx, "profiles:read")?;
+    let status = ctx.query("status");
     let (limit, offset, group_id, search, tag, order_by, order, updated_since, cursor) = (
         ctx.query("limit"),
         ctx.query("offset"),
@@ -41,6 +42,7 @@ pub fn list(ctx: &mut Ctx) -> Result<Response, ApiError> {
         order: order.as_deref(),
         updated_since: updated_since.as_deref(),
         cursor: cursor.as_deref(),
+        status: status.as_deref(),
     })
     .map_err(ApiError::invalid_input)?;
     let db = db::open()?;
@@ -176,7 +178,7 @@ pub fn create(ctx: &mut Ctx) -> Result<Response, ApiError> {
     platform_bindings::idempotent(ctx, &caller, |ctx| create_as(ctx, &caller))
 }
 
-fn create_as(ctx: &mut Ctx, caller: &Principal) -> Result<Response, ApiError> {
+pub(crate) fn create_as(ctx: &mut Ctx, caller: &Principal) -> Result<Response, ApiError> {
     let input: CreateBody = ctx.json()?;
     let limits = config::limits()?;
     let catalog = fingerprint::catalog().map_err(ApiError::internal)?;
@@ -484,4 +486,43 @@ pub fn delete(ctx: &mut Ctx) -> Result<Response, ApiError> {
     )?;
     sessions::blobs::collect(&db, edge::time::now_ms(), &ctx.request_id);
     Response::json(200, &json!({ "success": true, "id": id }))
+}
+
+/// `POST /api/profiles/:id/regenerate-fingerprint` -> the profile with a
+/// fingerprint from a new seed of the same template (user agent, screen,
+/// hardware, WebGL, fonts); its timezone and language stay. 409 while
+/// another client than `X-Client-ID` holds it.
+pub fn regenerate_fingerprint(ctx: &mut Ctx) -> Result<Response, ApiError> {
+    let caller = allowed(ctx, "profiles:write", Permission::Sync)?;
+    let id = row_id(ctx, "id", store::not_found)?;
+    let client = client_id(ctx)?;
+    let catalog = fingerprint::catalog().map_err(ApiError::internal)?;
+    let seed = edge::ids::new_id()?[..16].to_owned();
+    let db = db::open()?;
+    let profile = store::regenerate_fingerprint(
+        &db,
+        actor(&caller, ctx),
+        &id,
+        client.as_ref().map(|c| c.as_str()),
+        &seed,
+        |current| {
+            let template = catalog.template(&current.template_id).ok_or_else(|| {
+                ApiError::internal(format!(
+                    "profile template {:?} is gone",
+                    current.template_id
+                ))
+            })?;
+            let mut fp = fingerprint::generate(template, &catalog.locales, &seed)
+                .map_err(ApiError::internal)?;
+            let mut ignored = Vec::new();
+            apply_locale(
+                &mut fp,
+                Some(&current.fingerprint.timezone),
+                Some(&current.fingerprint.language),
+                &mut ignored,
+            );
+            serde_json::to_string(&fp).map_err(ApiError::internal)
+        },
+    )?;
+    Response::json(200, &profile.view(edge::time::now_ms()))
 }

@@ -6,7 +6,9 @@ use edge::db::{self, AuditEntry, Connection, Value};
 use serde_json::json;
 
 use super::{Actor, count, int, text};
-use crate::domain::query::{Cursor, LIKE_ESCAPE, OrderBy, ProfileQuery, SortValue, like_contains};
+use crate::domain::query::{
+    Cursor, LIKE_ESCAPE, LockStatus, OrderBy, ProfileQuery, SortValue, like_contains,
+};
 use crate::models::Profile;
 
 macro_rules! profile_columns {
@@ -14,12 +16,13 @@ macro_rules! profile_columns {
         "p.id, p.team_id, p.owner_id, p.name, p.group_id, p.tags, p.notes, p.template_id, \
          p.fingerprint_seed, p.fingerprint, p.proxy_id, p.proxy_scheme, p.proxy_host, p.proxy_port, \
          p.proxy_credentials, p.created_at, p.updated_at, p.last_active, p.launch_count, \
-         l.client_id, l.user_id, l.acquired_at, l.expires_at"
+         l.client_id, l.user_id, l.acquired_at, l.expires_at, g.name"
     };
 }
 macro_rules! profile_from {
     () => {
-        " FROM profiles p LEFT JOIN profile_locks l ON l.profile_id = p.id AND l.team_id = p.team_id"
+        " FROM profiles p LEFT JOIN profile_locks l ON l.profile_id = p.id AND l.team_id = p.team_id \
+         LEFT JOIN profile_groups g ON g.id = p.group_id AND g.team_id = p.team_id"
     };
 }
 
@@ -40,6 +43,9 @@ const FILTER_SEARCH: &str = " AND (p.name LIKE ? ESCAPE '\\' \
 const FILTER_TAG: &str =
     " AND EXISTS (SELECT 1 FROM json_each(p.tags) j WHERE j.value = ? COLLATE NOCASE)";
 const FILTER_UPDATED_SINCE: &str = " AND p.updated_at >= ?";
+/// `?status=`: a live lock (in use), or none (available). ? now.
+const FILTER_IN_USE: &str = " AND l.expires_at > ?";
+const FILTER_AVAILABLE: &str = " AND (l.expires_at IS NULL OR l.expires_at <= ?)";
 const SELECT_DELETED_SINCE: &str = "\
     SELECT profile_id FROM profile_tombstones WHERE team_id = ? AND deleted_at >= ? \
     ORDER BY deleted_at, profile_id LIMIT 1000";
@@ -57,6 +63,8 @@ const UPDATE_PROFILE: &str = "\
     UPDATE profiles SET name = ?, group_id = ?, tags = ?, notes = ?, fingerprint = ?, proxy_id = ?, \
         proxy_scheme = ?, proxy_host = ?, proxy_port = ?, proxy_credentials = ?, updated_at = ? \
     WHERE id = ? AND team_id = ?";
+const UPDATE_FINGERPRINT: &str = "\
+    UPDATE profiles SET fingerprint_seed = ?, fingerprint = ?, updated_at = ? WHERE id = ? AND team_id = ?";
 const DELETE_PROFILE: &str = "DELETE FROM profiles WHERE id = ? AND team_id = ?";
 const DELETE_PROFILE_LOCK: &str = "DELETE FROM profile_locks WHERE profile_id = ? AND team_id = ?";
 const INSERT_TOMBSTONE: &str = "\
@@ -101,6 +109,13 @@ pub fn list(db: &Connection, team_id: &str, q: &ProfileQuery) -> Result<ProfileP
     if let Some(since) = q.updated_since {
         filters.push_str(FILTER_UPDATED_SINCE);
         params.push(int(since));
+    }
+    if let Some(status) = q.status {
+        filters.push_str(match status {
+            LockStatus::InUse => FILTER_IN_USE,
+            LockStatus::Available => FILTER_AVAILABLE,
+        });
+        params.push(int(edge::time::now_ms()));
     }
     let total = count(
         db,
@@ -374,6 +389,51 @@ fn refuse_if_locked(p: &Profile, client_id: Option<&str>, now: i64) -> Result<()
         }
         _ => Ok(()),
     }
+}
+
+/// Gives the profile a new fingerprint seed and the fingerprint `build`
+/// derives from it (with the current one at hand), unless another client
+/// holds it (409), in one write transaction audited as
+/// `profile.regenerate_fingerprint`.
+pub fn regenerate_fingerprint(
+    db: &Connection,
+    actor: Actor<'_>,
+    id: &str,
+    client_id: Option<&str>,
+    seed: &str,
+    build: impl FnOnce(&Profile) -> Result<String, ApiError>,
+) -> Result<Profile, ApiError> {
+    let now = edge::time::now_ms();
+    db::transaction(db, |db| {
+        let current = require(db, actor.team_id, id)?;
+        refuse_if_locked(&current, client_id, now)?;
+        let fingerprint_json = build(&current)?;
+        db::execute(
+            db,
+            "regenerating fingerprint",
+            UPDATE_FINGERPRINT,
+            &[
+                text(seed),
+                text(&fingerprint_json),
+                int(now.max(current.updated_at + 1)),
+                text(id),
+                text(actor.team_id),
+            ],
+        )?;
+        db::audit(
+            db,
+            &AuditEntry {
+                team_id: Some(actor.team_id),
+                user_id: Some(actor.user_id),
+                action: "profile.regenerate_fingerprint",
+                target_type: "profile",
+                target_id: id,
+                details: json!({ "previousSeed": current.fingerprint_seed }),
+                request_id: actor.request_id,
+            },
+        )?;
+        require(db, actor.team_id, id)
+    })
 }
 
 /// Updates the profile with `build(current)`'s fields, unless another

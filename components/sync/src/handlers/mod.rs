@@ -76,6 +76,7 @@ pub(crate) fn preconditions(ctx: &Ctx) -> Result<Preconditions, ApiError> {
     Ok(Preconditions {
         if_match,
         lock_token,
+        lock_client: None,
     })
 }
 

@@ -15,11 +15,28 @@ use crate::config;
 /// nothing written. `If-Match` other than the current hash: 412 with the
 /// current one. Another client's live lock without its `X-Lock-Token`: 409.
 pub fn push(ctx: &mut Ctx) -> Result<Response, ApiError> {
+    push_as(ctx, Holding::ByToken)
+}
+
+/// How the writer proves it holds the profile's launch lock.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Holding {
+    /// By the lock's fencing token (`X-Lock-Token`).
+    ByToken,
+    /// By its `X-Client-ID` when it sends no token: the published clients'
+    /// `/api/v1` routes, whose clients never see a token.
+    ByClientId,
+}
+
+pub(crate) fn push_as(ctx: &mut Ctx, holding: Holding) -> Result<Response, ApiError> {
     let caller = writer(ctx, "sync:write")?;
     let profile = profile_id(ctx)?;
     let config = config::load()?;
-    let pre = preconditions(ctx)?;
+    let mut pre = preconditions(ctx)?;
     let client = client_id(ctx)?;
+    if holding == Holding::ByClientId {
+        pre.lock_client = client.as_ref().map(|c| c.as_str().to_owned());
+    }
     let body = decoded_json(ctx, config.max_session_bytes)?;
     let push = payload::parse_push(&body).map_err(ApiError::invalid_input)?;
     // Only the parsed session is needed from here on; a large push would otherwise hold
