@@ -99,6 +99,8 @@ pub struct ApiKey {
     pub revoked_at: Option<i64>,
     /// The member the key acts as.
     pub user_id: String,
+    /// When it stops authenticating; `None`: never.
+    pub expires_at: Option<i64>,
 }
 
 /// Reads the columns of `persistence::api_key_columns!`, in order.
@@ -119,6 +121,7 @@ impl TryFrom<&RowResult> for ApiKey {
             last_used: db::opt_int(row, 8, "api_keys.last_used")?,
             revoked_at: db::opt_int(row, 9, "api_keys.revoked_at")?,
             user_id: db::text(row, 10, "api_keys.user_id")?,
+            expires_at: db::opt_int(row, 11, "api_key_expiry.expires_at")?,
         })
     }
 }
@@ -139,6 +142,7 @@ pub struct ApiKeyView<'a> {
     pub last_used: Option<i64>,
     pub revoked_at: Option<i64>,
     pub revoked: bool,
+    pub expires_at: Option<i64>,
 }
 
 impl ApiKey {
@@ -156,6 +160,7 @@ impl ApiKey {
             last_used: self.last_used,
             revoked_at: self.revoked_at,
             revoked: self.revoked_at.is_some(),
+            expires_at: self.expires_at,
         }
     }
 }

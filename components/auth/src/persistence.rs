@@ -20,7 +20,8 @@ macro_rules! team_columns {
 }
 macro_rules! api_key_columns {
     () => {
-        "k.id, k.kind, k.name, k.key_prefix, k.last_four, k.scopes, k.team_id, k.created_at, k.last_used, k.revoked_at, k.user_id"
+        "k.id, k.kind, k.name, k.key_prefix, k.last_four, k.scopes, k.team_id, k.created_at, k.last_used, k.revoked_at, k.user_id, \
+         (SELECT x.expires_at FROM api_key_expiry x WHERE x.key_id = k.id)"
     };
 }
 
@@ -51,11 +52,19 @@ const SELECT_MEMBERSHIP: &str = concat!(
 const INSERT_SESSION: &str = "\
     INSERT INTO session_tokens (jti, user_id, team_id, created_at, expires_at) VALUES (?, ?, ?, ?, ?)";
 const UPDATE_LAST_LOGIN: &str = "UPDATE users SET last_login = ? WHERE id = ?";
+const UPDATE_USER_NAME: &str = "UPDATE users SET name = ?, updated_at = ? WHERE id = ?";
+const SELECT_PASSWORD_HASH: &str = "SELECT password_hash FROM users WHERE id = ?";
+const UPDATE_PASSWORD: &str = "UPDATE users SET password_hash = ?, updated_at = ? WHERE id = ?";
+/// Every other live session of the user ends with a password change.
+const REVOKE_OTHER_SESSIONS: &str = "\
+    UPDATE session_tokens SET revoked_at = ?1 \
+    WHERE user_id = ?2 AND revoked_at IS NULL AND (?3 IS NULL OR jti != ?3) RETURNING jti";
 const REVOKE_SESSION: &str = "\
     UPDATE session_tokens SET revoked_at = ? WHERE jti = ? AND user_id = ? AND revoked_at IS NULL";
 const INSERT_API_KEY: &str = "\
     INSERT INTO api_keys (id, user_id, team_id, kind, name, key_prefix, last_four, key_hash, scopes, created_at) \
     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
+const INSERT_API_KEY_EXPIRY: &str = "INSERT INTO api_key_expiry (key_id, expires_at) VALUES (?, ?)";
 const SELECT_API_KEYS_OF_USER: &str = concat!(
     "SELECT ",
     api_key_columns!(),
@@ -195,6 +204,98 @@ pub fn get_user(db: &Connection, user_id: &str) -> Result<User, ApiError> {
         .first()
         .ok_or_else(|| ApiError::internal(format!("authenticated user {user_id} has no row")))?;
     User::try_from(row)
+}
+
+/// Renames the user, audited in the team they act for.
+pub fn rename_user(
+    db: &Connection,
+    user_id: &str,
+    team_id: &str,
+    name: &str,
+    request_id: &str,
+) -> Result<User, ApiError> {
+    let now = edge::time::now_ms();
+    db::transaction(db, |db| {
+        db::execute(
+            db,
+            "renaming user",
+            UPDATE_USER_NAME,
+            &[text(name), Value::Integer(now), text(user_id)],
+        )?;
+        db::audit(
+            db,
+            &AuditEntry {
+                team_id: Some(team_id),
+                user_id: Some(user_id),
+                action: "user.update",
+                target_type: "user",
+                target_id: user_id,
+                details: json!({ "fields": ["name"] }),
+                request_id,
+            },
+        )
+    })?;
+    get_user(db, user_id)
+}
+
+/// The user's password hash.
+pub fn password_hash(db: &Connection, user_id: &str) -> Result<String, ApiError> {
+    let result = db::execute(
+        db,
+        "selecting password hash",
+        SELECT_PASSWORD_HASH,
+        &[text(user_id)],
+    )?;
+    let row = result
+        .rows
+        .first()
+        .ok_or_else(|| ApiError::internal(format!("authenticated user {user_id} has no row")))?;
+    db::text(row, 0, "users.password_hash")
+}
+
+/// Replaces the password hash and ends every other session of the user
+/// (all of them but `keep_jti`), in one transaction; returns how many ended.
+pub fn change_password(
+    db: &Connection,
+    user_id: &str,
+    team_id: &str,
+    new_hash: &str,
+    keep_jti: Option<&str>,
+    request_id: &str,
+) -> Result<u64, ApiError> {
+    let now = edge::time::now_ms();
+    db::transaction(db, |db| {
+        db::execute(
+            db,
+            "changing password",
+            UPDATE_PASSWORD,
+            &[text(new_hash), Value::Integer(now), text(user_id)],
+        )?;
+        let ended = db::execute(
+            db,
+            "ending other sessions",
+            REVOKE_OTHER_SESSIONS,
+            &[
+                Value::Integer(now),
+                text(user_id),
+                keep_jti.map_or(Value::Null, text),
+            ],
+        )?;
+        let ended = u64::try_from(ended.rows.len()).unwrap_or(u64::MAX);
+        db::audit(
+            db,
+            &AuditEntry {
+                team_id: Some(team_id),
+                user_id: Some(user_id),
+                action: "user.change_password",
+                target_type: "user",
+                target_id: user_id,
+                details: json!({ "sessionsEnded": ended }),
+                request_id,
+            },
+        )?;
+        Ok(ended)
+    })
 }
 
 /// The plan a team is on (`free`, `pro`, `team`).
@@ -339,6 +440,8 @@ pub struct NewApiKey<'a> {
     pub last_four: &'a str,
     pub key_hash: &'a str,
     pub scopes: &'a [String],
+    /// When it stops authenticating; `None`: never.
+    pub expires_at: Option<i64>,
 }
 
 /// Stores a new key and audits it, in one transaction.
@@ -368,6 +471,14 @@ pub fn create_api_key(
                 Value::Integer(now),
             ],
         )?;
+        if let Some(expires_at) = key.expires_at {
+            db::execute(
+                db,
+                "inserting api key expiry",
+                INSERT_API_KEY_EXPIRY,
+                &[text(key.id), Value::Integer(expires_at)],
+            )?;
+        }
         db::audit(
             db,
             &AuditEntry {
@@ -376,7 +487,7 @@ pub fn create_api_key(
                 action: "api_key.create",
                 target_type: "api_key",
                 target_id: key.id,
-                details: json!({ "kind": key.kind, "name": key.name, "keyPrefix": key.key_prefix, "scopes": key.scopes }),
+                details: json!({ "kind": key.kind, "name": key.name, "keyPrefix": key.key_prefix, "scopes": key.scopes, "expiresAt": key.expires_at }),
                 request_id,
             },
         )

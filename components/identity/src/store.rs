@@ -19,14 +19,15 @@ const SELECT_SESSION: &str = "\
     LEFT JOIN team_billing b ON b.team_id = s.team_id \
     WHERE s.jti = ?";
 
-/// API key by the SHA-256 of the presented key, with the owner's role and
-/// the team's plan.
+/// API key by the SHA-256 of the presented key, with the owner's role, the
+/// team's plan and the key's expiry (none: it never expires).
 const SELECT_API_KEY: &str = "\
     SELECT k.id, k.user_id, k.team_id, k.kind, k.scopes, k.key_hash, k.revoked_at, m.role, \
-    COALESCE(b.plan, 'free'), k.last_used \
+    COALESCE(b.plan, 'free'), k.last_used, x.expires_at \
     FROM api_keys k \
     JOIN team_members m ON m.team_id = k.team_id AND m.user_id = k.user_id \
     LEFT JOIN team_billing b ON b.team_id = k.team_id \
+    LEFT JOIN api_key_expiry x ON x.key_id = k.id \
     WHERE k.key_hash = ?";
 
 /// Records a key's use, at most once a minute per key (keeps writes off the hot path:
@@ -124,7 +125,8 @@ pub fn session(
 }
 
 /// The identity behind an API key: looked up by SHA-256, the stored hash
-/// compared again in constant time, revoked keys refused, `last_used` updated.
+/// compared again in constant time, revoked and expired keys refused,
+/// `last_used` updated.
 pub fn api_key(db: &Connection, key: &str, now_ms: i64) -> Result<Identity, AuthError> {
     if credentials::ApiKeyKind::of_key(key).is_none() {
         return Err(AuthError::Invalid);
@@ -141,6 +143,11 @@ pub fn api_key(db: &Connection, key: &str, now_ms: i64) -> Result<Identity, Auth
     }
     if !matches!(row.values.get(6), Some(Value::Null) | None) {
         return Err(AuthError::Revoked);
+    }
+    if let Some(Value::Integer(expires_at)) = row.values.get(10)
+        && *expires_at <= now_ms
+    {
+        return Err(AuthError::Expired);
     }
     let key_id = text(row, 0)?;
     let kind = match text(row, 3)?.as_str() {

@@ -15,6 +15,7 @@ pub mod models;
 pub mod permissions;
 pub mod persistence;
 pub mod routes;
+pub mod v1;
 
 /// Spin's entry point: everything else happens in the edge and the handlers.
 /// `#[http_component]` generates the `wasi:http/incoming-handler` export

@@ -114,6 +114,11 @@ pub struct AuditRecord {
     pub details: serde_json::Value,
     pub request_id: Option<String>,
     pub created_at: i64,
+    /// The actor's display name, while the user exists.
+    pub user_name: Option<String>,
+    /// Where the request came from, when the component serving it knew.
+    pub ip_address: Option<String>,
+    pub user_agent: Option<String>,
 }
 
 impl TryFrom<&RowResult> for AuditRecord {
@@ -130,6 +135,9 @@ impl TryFrom<&RowResult> for AuditRecord {
             details: serde_json::from_str(&details).unwrap_or(serde_json::Value::String(details)),
             request_id: db::opt_text(row, 7, "audit_log.request_id")?,
             created_at: db::int(row, 8, "audit_log.created_at")?,
+            user_name: db::opt_text(row, 9, "users.name")?,
+            ip_address: db::opt_text(row, 10, "audit_clients.ip_address")?,
+            user_agent: db::opt_text(row, 11, "audit_clients.user_agent")?,
         })
     }
 }

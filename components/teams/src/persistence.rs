@@ -53,6 +53,9 @@ const SELECT_MEMBERS: &str = concat!(
     " WHERE m.team_id = ? ORDER BY m.created_at, m.rowid LIMIT ? OFFSET ?"
 );
 const COUNT_MEMBERS: &str = "SELECT COUNT(*) FROM team_members WHERE team_id = ?";
+const SELECT_PROFILE_COUNT_AND_PLAN: &str = "\
+    SELECT (SELECT COUNT(*) FROM profiles WHERE team_id = ?1), \
+           COALESCE((SELECT plan FROM team_billing WHERE team_id = ?1), 'free')";
 const SELECT_MEMBER: &str = concat!(
     "SELECT ",
     member_columns!(),
@@ -83,17 +86,28 @@ const SELECT_INVITATION_BY_TOKEN_HASH: &str = concat!(
 const MARK_INVITATION_ACCEPTED: &str = "\
     UPDATE team_invitations SET accepted_at = ?, accepted_by = ? WHERE id = ? AND accepted_at IS NULL";
 /// `?` pairs: a NULL filter matches everything. Newest first by id (the cursor).
-const SELECT_AUDIT_PAGE: &str = "\
-    SELECT id, team_id, user_id, action, target_type, target_id, details, request_id, created_at \
-    FROM audit_log WHERE team_id = ? \
-    AND (? IS NULL OR action = ?) \
-    AND (? IS NULL OR target_type = ?) \
-    AND (? IS NULL OR target_id = ?) \
-    AND (? IS NULL OR user_id = ?) \
-    AND (? IS NULL OR created_at >= ?) \
-    AND (? IS NULL OR created_at <= ?) \
-    AND (? IS NULL OR id < ?) \
-    ORDER BY id DESC LIMIT ?";
+macro_rules! audit_filters {
+    () => {
+        " WHERE a.team_id = ? \
+         AND (? IS NULL OR a.action = ?) \
+         AND (? IS NULL OR a.target_type = ?) \
+         AND (? IS NULL OR a.target_id = ?) \
+         AND (? IS NULL OR a.user_id = ?) \
+         AND (? IS NULL OR a.created_at >= ?) \
+         AND (? IS NULL OR a.created_at <= ?) \
+         AND (? IS NULL OR a.id < ?)"
+    };
+}
+/// With the actor's name and the request's client, when known.
+const SELECT_AUDIT_PAGE: &str = concat!(
+    "SELECT a.id, a.team_id, a.user_id, a.action, a.target_type, a.target_id, a.details, \
+     a.request_id, a.created_at, u.name, c.ip_address, c.user_agent \
+     FROM audit_log a LEFT JOIN users u ON u.id = a.user_id \
+     LEFT JOIN audit_clients c ON c.audit_id = a.id",
+    audit_filters!(),
+    " ORDER BY a.id DESC LIMIT ? OFFSET ?"
+);
+const COUNT_AUDIT: &str = concat!("SELECT COUNT(*) FROM audit_log a", audit_filters!());
 
 fn text(s: &str) -> Value {
     Value::Text(s.to_owned())
@@ -252,6 +266,25 @@ pub fn member(db: &Connection, team_id: &str, user_id: &str) -> Result<Option<Me
         &[text(team_id), text(user_id)],
     )?;
     result.rows.first().map(Member::try_from).transpose()
+}
+
+/// How many profiles a team has, and the plan it is on (no billing row:
+/// free), for the published dashboard's team page.
+pub fn profile_count_and_plan(db: &Connection, team_id: &str) -> Result<(i64, String), ApiError> {
+    let result = db::execute(
+        db,
+        "counting team profiles",
+        SELECT_PROFILE_COUNT_AND_PLAN,
+        &[text(team_id)],
+    )?;
+    let row = result
+        .rows
+        .first()
+        .ok_or_else(|| ApiError::internal("profile count returned no row"))?;
+    Ok((
+        db::int(row, 0, "profile_count")?,
+        db::text(row, 1, "team_billing.plan")?,
+    ))
 }
 
 /// The (normalised) email of a user.
@@ -537,7 +570,7 @@ fn member_not_found() -> ApiError {
 }
 
 /// What `GET /api/audit` filters by; `None` matches everything.
-#[derive(Debug, Default)]
+#[derive(Debug, Default, Clone)]
 pub struct AuditFilter {
     pub team_id: String,
     pub action: Option<String>,
@@ -549,34 +582,51 @@ pub struct AuditFilter {
     /// Entries with a smaller id than this (the previous page's last).
     pub before_id: Option<i64>,
     pub limit: i64,
+    /// Entries skipped first (page numbers; 0 with a cursor).
+    pub offset: i64,
 }
 
 /// Up to `limit` entries of the team, newest first.
 pub fn audit_page(db: &Connection, f: &AuditFilter) -> Result<Vec<AuditRecord>, ApiError> {
+    let mut params = audit_params(f);
+    params.push(Value::Integer(f.limit));
+    params.push(Value::Integer(f.offset));
+    let result = db::execute(db, "selecting audit page", SELECT_AUDIT_PAGE, &params)?;
+    result.rows.iter().map(AuditRecord::try_from).collect()
+}
+
+/// How many entries match `f` (its page and cursor aside).
+pub fn audit_total(db: &Connection, f: &AuditFilter) -> Result<i64, ApiError> {
+    let unpaged = AuditFilter {
+        before_id: None,
+        ..f.clone()
+    };
+    count(
+        db,
+        "counting audit entries",
+        COUNT_AUDIT,
+        &audit_params(&unpaged),
+    )
+}
+
+fn audit_params(f: &AuditFilter) -> Vec<Value> {
     let t = |v: &Option<String>| db::nullable_text(v.as_deref());
     let i = |v: Option<i64>| v.map_or(Value::Null, Value::Integer);
-    let result = db::execute(
-        db,
-        "selecting audit page",
-        SELECT_AUDIT_PAGE,
-        &[
-            text(&f.team_id),
-            t(&f.action),
-            t(&f.action),
-            t(&f.target_type),
-            t(&f.target_type),
-            t(&f.target_id),
-            t(&f.target_id),
-            t(&f.user_id),
-            t(&f.user_id),
-            i(f.from),
-            i(f.from),
-            i(f.to),
-            i(f.to),
-            i(f.before_id),
-            i(f.before_id),
-            Value::Integer(f.limit),
-        ],
-    )?;
-    result.rows.iter().map(AuditRecord::try_from).collect()
+    vec![
+        text(&f.team_id),
+        t(&f.action),
+        t(&f.action),
+        t(&f.target_type),
+        t(&f.target_type),
+        t(&f.target_id),
+        t(&f.target_id),
+        t(&f.user_id),
+        t(&f.user_id),
+        i(f.from),
+        i(f.from),
+        i(f.to),
+        i(f.to),
+        i(f.before_id),
+        i(f.before_id),
+    ]
 }

@@ -6,6 +6,7 @@
 use edge::{Method, Route, Router};
 
 use crate::handlers::{audit, health, hooks, invitations, members, teams};
+use crate::v1;
 
 pub static ROUTES: &[Route] = &[
     // Exact route in spin.toml: this component's own health check.
@@ -55,6 +56,24 @@ pub static ROUTES: &[Route] = &[
         "/api/webhooks/:id/deliveries/retry",
         hooks::retry,
     ),
+    // The published multilogin.io dashboard's team page (src/v1.rs).
+    Route::new(Method::Get, "/api/v1/teams/current", v1::current),
+    Route::new(Method::Patch, "/api/v1/teams/current", v1::rename),
+    Route::new(Method::Get, "/api/v1/teams/members", v1::list_members),
+    Route::new(Method::Post, "/api/v1/teams/members/invite", v1::invite),
+    Route::new(
+        Method::Patch,
+        "/api/v1/teams/members/:memberId",
+        v1::change_role,
+    ),
+    Route::new(
+        Method::Delete,
+        "/api/v1/teams/members/:memberId",
+        v1::remove,
+    ),
+    Route::new(Method::Post, "/api/v1/teams/leave", v1::leave),
+    Route::new(Method::Get, "/api/v1/audit", v1::audit),
+    Route::new(Method::Get, "/api/v1/users/activity", v1::audit),
 ];
 
 pub static ROUTER: Router = Router::new(ROUTES);

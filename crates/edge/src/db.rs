@@ -199,7 +199,51 @@ const INSERT_AUDIT: &str = "\
     INSERT INTO audit_log (team_id, user_id, action, target_type, target_id, details, request_id, created_at) \
     VALUES (?, ?, ?, ?, ?, ?, ?, ?)";
 
-/// Appends an entry to `audit_log`; call it inside the state change's transaction.
+const INSERT_AUDIT_CLIENT: &str = "\
+    INSERT INTO audit_clients (audit_id, ip_address, user_agent) VALUES (last_insert_rowid(), ?, ?)";
+
+/// Who sent the request being served: its address (without the port) and
+/// user agent, recorded with every audit entry the request writes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Client {
+    pub ip_address: String,
+    pub user_agent: Option<String>,
+}
+
+impl Client {
+    /// Longest user agent kept.
+    const MAX_USER_AGENT: usize = 256;
+
+    /// From Spin's `spin-client-addr` (`ip:port`, `[v6]:port`) and
+    /// `User-Agent`; `None` without an address.
+    pub fn from_headers(addr: Option<&str>, user_agent: Option<&str>) -> Option<Self> {
+        let addr = addr?.trim();
+        let ip = match addr.parse::<std::net::SocketAddr>() {
+            Ok(socket) => socket.ip().to_string(),
+            Err(_) => addr.parse::<std::net::IpAddr>().ok()?.to_string(),
+        };
+        Some(Self {
+            ip_address: ip,
+            user_agent: user_agent
+                .map(|ua| ua.chars().take(Self::MAX_USER_AGENT).collect::<String>())
+                .filter(|ua| !ua.is_empty()),
+        })
+    }
+}
+
+thread_local! {
+    /// The client of the request this instance serves (Spin gives every
+    /// request an instance of its own; the edge sets it before routing).
+    static CLIENT: std::cell::RefCell<Option<Client>> = const { std::cell::RefCell::new(None) };
+}
+
+/// Sets (or clears) the client recorded with audit entries.
+pub fn set_client(client: Option<Client>) {
+    CLIENT.with(|c| *c.borrow_mut() = client);
+}
+
+/// Appends an entry to `audit_log` (with the request's client, when known);
+/// call it inside the state change's transaction.
 pub fn audit(db: &Connection, entry: &AuditEntry<'_>) -> Result<(), ApiError> {
     execute(
         db,
@@ -216,5 +260,36 @@ pub fn audit(db: &Connection, entry: &AuditEntry<'_>) -> Result<(), ApiError> {
             Value::Integer(crate::time::now_ms()),
         ],
     )?;
+    if let Some(client) = CLIENT.with(|c| c.borrow().clone()) {
+        execute(
+            db,
+            "inserting audit client",
+            INSERT_AUDIT_CLIENT,
+            &[
+                Value::Text(client.ip_address),
+                nullable_text(client.user_agent.as_deref()),
+            ],
+        )?;
+    }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_client_is_its_address_without_the_port_and_a_bounded_user_agent() {
+        let c = Client::from_headers(Some("203.0.113.9:51234"), Some("Mozilla/5.0")).expect("v4");
+        assert_eq!(c.ip_address, "203.0.113.9");
+        assert_eq!(c.user_agent.as_deref(), Some("Mozilla/5.0"));
+        let c = Client::from_headers(Some("[2001:db8::1]:443"), None).expect("v6");
+        assert_eq!(c.ip_address, "2001:db8::1");
+        assert_eq!(c.user_agent, None);
+        let long = "x".repeat(1000);
+        let c = Client::from_headers(Some("127.0.0.1"), Some(&long)).expect("bare ip");
+        assert_eq!(c.user_agent.map(|u| u.len()), Some(256));
+        assert_eq!(Client::from_headers(Some("not an address"), None), None);
+        assert_eq!(Client::from_headers(None, Some("ua")), None);
+    }
 }

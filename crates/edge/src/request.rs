@@ -98,14 +98,32 @@ impl Request {
     }
 }
 
-/// What a handler gets: the request, its id, the path parameters, and a slot
-/// for the rate-limit state once the caller is authenticated.
+/// What a handler gets: the request, its id, the path parameters, a slot
+/// for the rate-limit state once the caller is authenticated, and one for
+/// the authenticated caller itself.
 #[derive(Debug)]
 pub struct Ctx {
     pub request: Request,
     pub request_id: String,
     pub(crate) params: Vec<(&'static str, String)>,
     pub(crate) rate_limit: Option<RateLimit>,
+    caller: Memo,
+}
+
+/// A value kept for the rest of one request (the authenticated caller, so
+/// that a handler run by another, as the `/api/v1` surface runs them, does
+/// not authenticate and count the request twice).
+#[derive(Default)]
+struct Memo(Option<Box<dyn std::any::Any>>);
+
+impl std::fmt::Debug for Memo {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(if self.0.is_some() {
+            "Memo(set)"
+        } else {
+            "Memo(empty)"
+        })
+    }
 }
 
 impl Ctx {
@@ -115,7 +133,25 @@ impl Ctx {
             request_id,
             params: Vec::new(),
             rate_limit: None,
+            caller: Memo::default(),
         }
+    }
+
+    /// Keeps the authenticated caller for the rest of this request.
+    pub fn remember_caller<T: Clone + 'static>(&mut self, caller: &T) {
+        self.caller = Memo(Some(Box::new(caller.clone())));
+    }
+
+    /// The caller kept by [`Ctx::remember_caller`], if it is a `T`.
+    pub fn remembered_caller<T: Clone + 'static>(&self) -> Option<T> {
+        self.caller.0.as_ref()?.downcast_ref::<T>().cloned()
+    }
+
+    /// Sets a path parameter (a route of one surface running another's
+    /// handler, which reads `:name`).
+    pub fn set_param(&mut self, name: &'static str, value: impl Into<String>) {
+        self.params.retain(|(n, _)| *n != name);
+        self.params.push((name, value.into()));
     }
 
     /// A path parameter (`:id` in the route pattern).

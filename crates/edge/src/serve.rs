@@ -65,6 +65,10 @@ pub fn serve(request: Request, config: &EdgeConfig, router: &Router) -> Response
     let path = request.path.clone();
     let origin = config.cors.decide(request.header("origin"));
 
+    crate::db::set_client(crate::db::Client::from_headers(
+        request.header("spin-client-addr"),
+        request.header("user-agent"),
+    ));
     let mut rate_limit = None;
     let mut response = if is_preflight(&request) {
         match &origin {

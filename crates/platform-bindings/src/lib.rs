@@ -45,6 +45,11 @@ const CREDENTIAL_HEADERS: &[&str] = &["authorization", "x-api-key"];
 /// carries `X-RateLimit-*`; on failure the error is already the right
 /// 401 / 429 / 500.
 pub fn authenticate(ctx: &mut Ctx) -> Result<Principal, ApiError> {
+    // Once per request: a handler run by another (the /api/v1 surface) is
+    // not counted against the rate limits twice.
+    if let Some(principal) = ctx.remembered_caller::<Principal>() {
+        return Ok(principal);
+    }
     let mut headers: Vec<(String, String)> = ctx
         .request
         .headers
@@ -56,6 +61,7 @@ pub fn authenticate(ctx: &mut Ctx) -> Result<Principal, ApiError> {
     match identity::authenticate(&headers) {
         Ok(principal) => {
             ctx.set_rate_limit(edge_rate_limit(principal.rate_limit));
+            ctx.remember_caller(&principal);
             Ok(principal)
         }
         Err(e) => Err(auth_error(e)),

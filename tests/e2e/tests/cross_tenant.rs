@@ -115,6 +115,7 @@ struct Case {
 fn user_scoped(path: &str) -> bool {
     [
         "/api/keys/",
+        "/api/v1/users/api-keys/",
         "/api/v1/projects/",
         "/api/v1/test-plans/",
         "/api/v1/flows/",
@@ -369,6 +370,14 @@ fn every_documented_object_route_refuses_every_other_tenant_and_invalid_credenti
         (("/api/proxies", "id"), proxy_id.clone()),
         (("/api/templates", "id"), "windows-chrome".to_owned()),
         (("/api/v1/profiles", "id"), profile_id.clone()),
+        (("/api/v1/groups", "id"), group_id.clone()),
+        (("/api/v1/teams/members", "memberId"), mate.user_id.clone()),
+        (("/api/v1/teams/members", "memberId"), mate.user_id.clone()),
+        (("/api/v1/proxies", "id"), proxy_id.clone()),
+        (
+            ("/api/v1/users/api-keys", "id"),
+            victim.extension_key_id.clone(),
+        ),
         (("/api/v1/sync", "profileId"), profile_id.clone()),
         (("/api/teams", "id"), team_id.clone()),
         (("/api/teams", "userId"), mate.user_id.clone()),
@@ -438,6 +447,23 @@ fn every_documented_object_route_refuses_every_other_tenant_and_invalid_credenti
         (("POST", "/api/v1/profiles/{id}/stop"), json!({})),
         (("POST", "/api/v1/profiles/{id}/release"), json!({})),
         (("POST", "/api/v1/profiles/{id}/duplicate"), json!({})),
+        (("PATCH", "/api/v1/groups/{id}"), json!({ "name": "pwned" })),
+        (
+            ("POST", "/api/v1/groups/{id}/profiles"),
+            json!({ "profileIds": [profile_id] }),
+        ),
+        (
+            ("DELETE", "/api/v1/groups/{id}/profiles"),
+            json!({ "profileIds": [profile_id] }),
+        ),
+        (
+            ("PATCH", "/api/v1/proxies/{id}"),
+            json!({ "name": "pwned" }),
+        ),
+        (
+            ("PATCH", "/api/v1/teams/members/{memberId}"),
+            json!({ "role": "viewer" }),
+        ),
         (
             ("POST", "/api/v1/sync/{profileId}"),
             json!({ "cookies": "[{\"name\":\"pwned\",\"value\":\"pwned\"}]", "localStorage": "{}" }),

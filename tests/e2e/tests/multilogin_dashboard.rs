@@ -317,3 +317,348 @@ fn a_stranger_sees_and_changes_none_of_another_teams_profiles() {
     assert_eq!(bulk["failed"], 1);
     assert_eq!(owner.ok("GET", "/api/v1/profiles", None)["total"], 1);
 }
+
+#[test]
+fn the_groups_page_keeps_descriptions_and_moves_profiles_in_and_out() {
+    let app = spawn_app();
+    let d = registered(&app, "ann@example.com");
+    let g = d.ok(
+        "POST",
+        "/api/v1/groups",
+        Some(&json!({"name": "EU shops", "color": "#6366f1", "description": "Accounts in the EU"})),
+    );
+    let gid = g["id"].as_str().expect("id").to_owned();
+    assert_eq!(g["description"], "Accounts in the EU");
+    let ids: Vec<String> = ["A", "B", "C"]
+        .iter()
+        .map(|n| {
+            d.ok(
+                "POST",
+                "/api/v1/profiles",
+                Some(&json!({"name": n, "templateId": "windows-chrome"})),
+            )["id"]
+                .as_str()
+                .expect("id")
+                .to_owned()
+        })
+        .collect();
+    let added = d.ok(
+        "POST",
+        &format!("/api/v1/groups/{gid}/profiles"),
+        Some(&json!({"profileIds": [ids[0], ids[1]]})),
+    );
+    assert_eq!(added["succeeded"], 2);
+    let list = d.ok("GET", "/api/v1/groups", None);
+    assert_eq!(list[0]["profileCount"], 2);
+    assert_eq!(list[0]["description"], "Accounts in the EU");
+    // only members of this group are ungrouped; C was never in it
+    let removed = d.ok(
+        "DELETE",
+        &format!("/api/v1/groups/{gid}/profiles"),
+        Some(&json!({"profileIds": [ids[0], ids[2]]})),
+    );
+    assert_eq!(removed["succeeded"], 1);
+    assert_eq!(removed["failed"], 1);
+    assert_eq!(
+        d.ok("GET", &format!("/api/v1/groups/{gid}"), None)["profileCount"],
+        1
+    );
+    let patched = d.ok(
+        "PATCH",
+        &format!("/api/v1/groups/{gid}"),
+        Some(&json!({"description": null, "name": "EU"})),
+    );
+    assert_eq!(patched["name"], "EU");
+    assert_eq!(patched["description"], Value::Null);
+    let r = d.call(
+        "POST",
+        "/api/v1/groups",
+        Some(&json!({"name": "x", "description": "d".repeat(201)})),
+    );
+    assert_error(&r, 422, "validation_failed");
+    let gone = d.ok("DELETE", &format!("/api/v1/groups/{gid}"), None);
+    assert_eq!(gone["ungroupedProfiles"], 1);
+    let r = d.call("GET", &format!("/api/v1/groups/{gid}"), None);
+    assert_error(&r, 404, "group_not_found");
+    // BrowserCloud's own surface shows the same description
+    let r = app
+        .post("/api/groups")
+        .bearer(&d.token)
+        .json(&json!({"name": "Own", "description": "mine"}));
+    assert_eq!(r.json()["description"], "mine", "{}", r.text());
+}
+
+#[test]
+fn the_proxies_page_creates_lists_and_deletes_with_its_names() {
+    let app = spawn_app();
+    let d = registered(&app, "ann@example.com");
+    let p = d.ok(
+        "POST",
+        "/api/v1/proxies",
+        Some(
+            &json!({"name": "Res 1", "type": "socks5", "host": "10.0.0.7", "port": 1080,
+                     "username": "u", "password": "secret-pw"}),
+        ),
+    );
+    let pid = p["id"].as_str().expect("id").to_owned();
+    assert_eq!(p["type"], "socks5");
+    let list = d.ok("GET", "/api/v1/proxies?page=1&limit=10", None);
+    assert_eq!(list["total"], 1);
+    let item = &list["items"][0];
+    assert_eq!(item["type"], "socks5");
+    assert_eq!(item["host"], "10.0.0.7");
+    assert_eq!(item["port"], 1080);
+    assert_eq!(item["status"], "unchecked");
+    assert!(item.as_object().expect("obj").contains_key("latency"));
+    assert!(item.as_object().expect("obj").contains_key("country"));
+    assert!(
+        !list.to_string().contains("secret-pw"),
+        "never the password"
+    );
+    let patched = d.ok(
+        "PATCH",
+        &format!("/api/v1/proxies/{pid}"),
+        Some(&json!({"name": "Res one"})),
+    );
+    assert_eq!(patched["name"], "Res one");
+    let r = d.call(
+        "POST",
+        "/api/v1/proxies",
+        Some(&json!({"name": "Bad", "type": "ftp", "host": "h", "port": 1})),
+    );
+    assert_error(&r, 422, "validation_failed");
+    d.ok("DELETE", &format!("/api/v1/proxies/{pid}"), None);
+    assert_eq!(d.ok("GET", "/api/v1/proxies", None)["total"], 0);
+}
+
+#[test]
+fn settings_rename_change_the_password_and_end_other_sessions() {
+    let app = spawn_app();
+    let d = registered(&app, "ann@example.com");
+    let other = Dashboard::sign_in(&app, "ann@example.com", PASSWORD);
+    let renamed = d.ok(
+        "PATCH",
+        "/api/v1/users/me",
+        Some(&json!({"name": "Ann B. Lee"})),
+    );
+    assert_eq!(renamed["name"], "Ann B. Lee");
+    assert_eq!(d.ok("GET", "/api/v1/users/me", None)["name"], "Ann B. Lee");
+    let r = d.call(
+        "POST",
+        "/api/v1/users/me/change-password",
+        Some(&json!({"currentPassword": "not it at all", "newPassword": "brand new password 1"})),
+    );
+    assert_error(&r, 400, "wrong_password");
+    assert_eq!(r.json()["error"], "Current password is incorrect");
+    let r = d.call(
+        "POST",
+        "/api/v1/users/me/change-password",
+        Some(&json!({"currentPassword": PASSWORD, "newPassword": "short"})),
+    );
+    assert_error(&r, 422, "validation_failed");
+    let changed = d.ok(
+        "POST",
+        "/api/v1/users/me/change-password",
+        Some(&json!({"currentPassword": PASSWORD, "newPassword": "brand new password 1"})),
+    );
+    assert_eq!(changed["sessionsEnded"], 1);
+    // this session goes on; the other one ended; the new password signs in
+    d.ok("GET", "/api/v1/users/me", None);
+    let r = other.call("GET", "/api/v1/users/me", None);
+    assert_error(&r, 401, "credentials_revoked");
+    Dashboard::sign_in(&app, "ann@example.com", "brand new password 1");
+    let r = app
+        .post("/api/v1/auth/login")
+        .json(&json!({"email": "ann@example.com", "password": PASSWORD}));
+    assert_error(&r, 401, "invalid_credentials");
+}
+
+#[test]
+fn api_keys_take_permissions_as_scopes_and_stop_at_their_expiry() {
+    let app = spawn_app();
+    let d = registered(&app, "ann@example.com");
+    let created = d.ok(
+        "POST",
+        "/api/v1/users/api-keys",
+        Some(&json!({"name": "CLI", "permissions": ["profiles:read", "profiles:launch"]})),
+    );
+    let key = created["key"].as_str().expect("key").to_owned();
+    assert!(key.starts_with("bcd_"), "a desktop key: {key}");
+    assert!(created["keyPrefix"].is_string());
+    assert_eq!(
+        created["permissions"],
+        json!(["profiles:read", "profiles:write", "sync:read", "sync:write"])
+    );
+    // the key reads profiles but may not manage proxies
+    let r = app.get("/api/v1/profiles").bearer(&key).send();
+    assert_eq!(r.status, 200, "{}", r.text());
+    let r = app
+        .post("/api/v1/proxies")
+        .bearer(&key)
+        .json(&json!({"name": "x", "type": "http", "host": "h.example", "port": 8080}));
+    assert_error(&r, 403, "insufficient_scope");
+
+    // a key that expires
+    let soon = app.server_time_ms() + 1_500;
+    let expiring = d.ok(
+        "POST",
+        "/api/v1/users/api-keys",
+        Some(&json!({"name": "Short", "expiresAt": soon})),
+    );
+    let short = expiring["key"].as_str().expect("key").to_owned();
+    assert_eq!(expiring["expiresAt"], soon);
+    assert_eq!(
+        app.get("/api/v1/users/me").bearer(&short).send().status,
+        200
+    );
+    app.wait_server_ms(1_600);
+    let r = app.get("/api/v1/users/me").bearer(&short).send();
+    assert_error(&r, 401, "credentials_expired");
+    let r = d.call(
+        "POST",
+        "/api/v1/users/api-keys",
+        Some(&json!({"name": "Past", "expiresAt": 1_000})),
+    );
+    assert_error(&r, 422, "validation_failed");
+    assert_eq!(fields(&r), ["expiresAt"]);
+
+    // list and revoke
+    let keys = d.ok("GET", "/api/v1/users/api-keys", None);
+    assert_eq!(keys.as_array().expect("array").len(), 2);
+    let id = created["id"].as_str().expect("id");
+    d.ok("DELETE", &format!("/api/v1/users/api-keys/{id}"), None);
+    let keys = d.ok("GET", "/api/v1/users/api-keys", None);
+    assert_eq!(
+        keys.as_array().expect("array").len(),
+        1,
+        "revoked keys are gone: {keys}"
+    );
+    let r = app.get("/api/v1/users/me").bearer(&key).send();
+    assert_error(&r, 401, "credentials_revoked");
+}
+
+#[test]
+fn the_team_page_shows_the_team_invites_changes_roles_and_removes() {
+    let app = spawn_app();
+    let owner = registered(&app, "ann@example.com");
+    // a shared team, and the owner's session acting for it
+    let r = app
+        .post("/api/teams")
+        .bearer(&owner.token)
+        .json(&json!({"name": "Agency"}));
+    assert_eq!(r.status, 201, "{}", r.text());
+    let team_id = r.json()["team"]["id"].as_str().expect("id").to_owned();
+    let r = app.post("/api/v1/auth/login").json(&json!({
+        "email": "ann@example.com", "password": PASSWORD, "teamId": team_id
+    }));
+    let token = r.json()["data"]["token"]
+        .as_str()
+        .expect("token")
+        .to_owned();
+    let d = Dashboard { app: &app, token };
+    d.ok(
+        "POST",
+        "/api/v1/profiles",
+        Some(&json!({"name": "Team profile", "templateId": "windows-chrome"})),
+    );
+    let team = d.ok("GET", "/api/v1/teams/current", None);
+    assert_eq!(team["id"], team_id.as_str());
+    assert_eq!(team["name"], "Agency");
+    assert_eq!(team["plan"], "free");
+    assert_eq!(team["owner"]["email"], "ann@example.com");
+    assert_eq!(team["memberCount"], 1);
+    assert_eq!(team["profileCount"], 1);
+
+    // invite, accept, then change the role and remove
+    registered(&app, "bob@example.com");
+    let invited = d.ok(
+        "POST",
+        "/api/v1/teams/members/invite",
+        Some(&json!({"email": "bob@example.com"})),
+    );
+    assert_eq!(invited["role"], "member");
+    assert!(invited["invitationId"].is_string());
+    let bob = Dashboard::sign_in(&app, "bob@example.com", PASSWORD);
+    let r = app
+        .post("/api/teams/invitations/accept")
+        .bearer(&bob.token)
+        .json(&json!({"token": invited["token"]}));
+    assert_eq!(r.status, 200, "{}", r.text());
+    let members = d.ok("GET", "/api/v1/teams/members", None);
+    let members = members.as_array().expect("array");
+    assert_eq!(members.len(), 2);
+    let bob_member = members
+        .iter()
+        .find(|m| m["email"] == "bob@example.com")
+        .expect("bob");
+    assert_eq!(bob_member["id"], bob_member["userId"]);
+    let member_id = bob_member["id"].as_str().expect("id").to_owned();
+    let changed = d.ok(
+        "PATCH",
+        &format!("/api/v1/teams/members/{member_id}"),
+        Some(&json!({"role": "viewer"})),
+    );
+    assert_eq!(changed["role"], "viewer");
+    d.ok(
+        "DELETE",
+        &format!("/api/v1/teams/members/{member_id}"),
+        None,
+    );
+    assert_eq!(d.ok("GET", "/api/v1/teams/current", None)["memberCount"], 1);
+    let renamed = d.ok(
+        "PATCH",
+        "/api/v1/teams/current",
+        Some(&json!({"name": "Agency Ltd"})),
+    );
+    assert_eq!(renamed["name"], "Agency Ltd");
+    // the last owner cannot leave
+    let r = d.call("POST", "/api/v1/teams/leave", None);
+    assert_eq!(r.status, 409, "{}", r.text());
+}
+
+#[test]
+fn the_audit_page_is_page_numbered_with_names_and_addresses_and_health_is_computed() {
+    let app = spawn_app();
+    let d = registered(&app, "ann@example.com");
+    for n in ["A", "B", "C"] {
+        d.ok(
+            "POST",
+            "/api/v1/profiles",
+            Some(&json!({"name": n, "templateId": "windows-chrome"})),
+        );
+    }
+    let first = d.ok("GET", "/api/v1/audit?page=1&limit=2", None);
+    let total = first["total"].as_i64().expect("total");
+    assert!(total >= 5, "register, logins and three creates: {first}");
+    assert_eq!(first["items"].as_array().expect("items").len(), 2);
+    assert_eq!(first["totalPages"], (total + 1) / 2);
+    let newest = &first["items"][0];
+    assert_eq!(newest["action"], "profile.create");
+    assert_eq!(newest["userName"], "Ann Lee");
+    assert_eq!(newest["ipAddress"], "127.0.0.1");
+    assert!(newest["userAgent"].is_string(), "{newest}");
+    assert!(newest["createdAt"].is_number());
+    let second = d.ok("GET", "/api/v1/audit?page=2&limit=2", None);
+    assert_ne!(second["items"][0]["id"], newest["id"]);
+    let creates = d.ok("GET", "/api/v1/audit?action=profile.create", None);
+    assert_eq!(creates["total"], 3);
+    let activity = d.ok("GET", "/api/v1/users/activity?limit=100", None);
+    assert_eq!(activity["total"], total);
+    // BrowserCloud's own audit list shows the same facts
+    let own = app.get("/api/audit?limit=1").bearer(&d.token).send().json();
+    assert_eq!(own["entries"][0]["ipAddress"], "127.0.0.1");
+    assert_eq!(own["total"], total);
+
+    let health = d.ok("GET", "/api/v1/health/system", None);
+    assert_eq!(health["profiles"]["total"], 3);
+    assert_eq!(health["profiles"]["healthy"], 3);
+    assert_eq!(health["overall"], "healthy");
+    assert_eq!(health["score"], 100);
+    assert_eq!(health["api"]["status"], "operational");
+    assert!(
+        health["sync"]
+            .as_object()
+            .expect("sync")
+            .contains_key("lastSync")
+    );
+}

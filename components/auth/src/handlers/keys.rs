@@ -21,9 +21,14 @@ struct CreateBody {
     kind: String,
     scopes: Option<Vec<String>>,
     team_id: Option<String>,
+    expires_at: Option<i64>,
 }
 
-/// `POST /api/keys {name, kind: desktop|extension, scopes?, teamId?}` -> 201
+/// The longest a key may be made to last: ten years.
+const MAX_KEY_LIFETIME_MS: i64 = 10 * 366 * 24 * 60 * 60 * 1000;
+
+/// `POST /api/keys {name, kind: desktop|extension, scopes?, teamId?,
+/// expiresAt?}` -> 201
 /// `{key, apiKey}`. `key` is the only time the key is ever shown. A key's
 /// scopes default to, and may not exceed, the caller's. It acts for
 /// `teamId` (a team the caller belongs to; only a signed-in user, not
@@ -45,12 +50,25 @@ fn create_as(ctx: &mut Ctx, caller: &Principal) -> Result<Response, ApiError> {
         Some(raw) => domain::parse_scopes("scopes", raw),
         None => Ok(held.clone()),
     };
-    let mut errors = vec![name.as_ref().err().cloned(), kind.as_ref().err().cloned()];
+    let now = edge::time::now_ms();
+    let expires = match body.expires_at {
+        Some(at) if at <= now => Err(FieldError::new("expiresAt", "must be in the future")),
+        Some(at) if at > now.saturating_add(MAX_KEY_LIFETIME_MS) => Err(FieldError::new(
+            "expiresAt",
+            "must be at most ten years from now",
+        )),
+        other => Ok(other),
+    };
+    let mut errors = vec![
+        name.as_ref().err().cloned(),
+        kind.as_ref().err().cloned(),
+        expires.as_ref().err().cloned(),
+    ];
     if let Err(scope_errors) = &scopes {
         errors.extend(scope_errors.iter().cloned().map(Some));
     }
     super::all_valid(errors)?;
-    let (Ok(name), Ok(kind), Ok(scopes)) = (name, kind, scopes) else {
+    let (Ok(name), Ok(kind), Ok(scopes), Ok(expires_at)) = (name, kind, scopes, expires) else {
         return Err(ApiError::internal(
             "validation passed but a field did not parse",
         ));
@@ -92,6 +110,7 @@ fn create_as(ctx: &mut Ctx, caller: &Principal) -> Result<Response, ApiError> {
             last_four: &generated.last_four,
             key_hash: &generated.hash,
             scopes: &scopes,
+            expires_at,
         },
         &ctx.request_id,
     )?;

@@ -2,6 +2,7 @@
 //! authenticates through the `identity` dependency when the route needs it,
 //! calls the persistence layer and builds the JSON view.
 
+pub mod account;
 pub mod auth;
 pub mod docs;
 pub mod health;

@@ -27,10 +27,11 @@ use roles::Permission;
 /// 200 `{action, results: [{id, ok, error?}], succeeded, failed}`.
 pub fn bulk(ctx: &mut Ctx) -> Result<Response, ApiError> {
     let caller = allowed(ctx, "profiles:write", Permission::Sync)?;
-    platform_bindings::idempotent(ctx, &caller, |ctx| run(ctx, &caller))
+    platform_bindings::idempotent(ctx, &caller, |ctx| run_as(ctx, &caller))
 }
 
-fn run(ctx: &mut Ctx, caller: &Principal) -> Result<Response, ApiError> {
+/// The bulk action for a caller already authorized.
+pub(crate) fn run_as(ctx: &mut Ctx, caller: &Principal) -> Result<Response, ApiError> {
     let client = client_id(ctx)?;
     let input = body(ctx)?;
     let limits = config::limits()?;

@@ -30,7 +30,7 @@ pub fn get(ctx: &mut Ctx) -> Result<Response, ApiError> {
     Response::json(200, &store::get(&db, &caller.team_id, &id)?)
 }
 
-/// `POST /api/groups {name, color?}` -> 201 group; 409 for a name the team
+/// `POST /api/groups {name, color?, description?}` -> 201 group; 409 for a name the team
 /// already uses.
 pub fn create(ctx: &mut Ctx) -> Result<Response, ApiError> {
     let caller = allowed(ctx, "profiles:write", Permission::Sync)?;
@@ -53,6 +53,10 @@ fn create_as(ctx: &mut Ctx, caller: &Principal) -> Result<Response, ApiError> {
             .ok(),
         _ => None,
     };
+    let description = match description(&input, &mut errors) {
+        Some(Some(d)) => Some(d),
+        _ => None,
+    };
     check(errors)?;
     let Some(name) = name else {
         return Err(ApiError::internal(
@@ -68,12 +72,14 @@ fn create_as(ctx: &mut Ctx, caller: &Principal) -> Result<Response, ApiError> {
         &id,
         name.as_str(),
         color.as_deref(),
+        description.as_deref(),
         limits.groups,
     )?;
     Response::json(201, &group)
 }
 
-/// `PUT /api/groups/:id {name?, color?}` (`color: null` clears it).
+/// `PUT /api/groups/:id {name?, color?, description?}` (`null` clears
+/// color and description).
 pub fn update(ctx: &mut Ctx) -> Result<Response, ApiError> {
     let caller = allowed(ctx, "profiles:write", Permission::Sync)?;
     let id = row_id(ctx, "id", store::not_found)?;
@@ -95,6 +101,7 @@ pub fn update(ctx: &mut Ctx) -> Result<Response, ApiError> {
         Field::Null => Some(None),
         Field::Absent => None,
     };
+    let description = description(&input, &mut errors);
     check(errors)?;
     let db = db::open()?;
     let group = store::update(
@@ -103,8 +110,38 @@ pub fn update(ctx: &mut Ctx) -> Result<Response, ApiError> {
         &id,
         name.as_ref().map(Name::as_str),
         color.as_ref().map(|c| c.as_deref()),
+        description.as_ref().map(|d| d.as_deref()),
     )?;
     Response::json(200, &group)
+}
+
+/// Most characters of a group's description.
+const MAX_DESCRIPTION: usize = 200;
+
+/// `description`: absent (`None`), cleared by `null` or `""` (`Some(None)`),
+/// or up to 200 characters of text.
+fn description(
+    input: &serde_json::Map<String, serde_json::Value>,
+    errors: &mut Vec<FieldError>,
+) -> Option<Option<String>> {
+    match field::<String>(input, "description", "a string or null", errors) {
+        Field::Absent => None,
+        Field::Null => Some(None),
+        Field::Value(d) => {
+            let d = d.trim();
+            if d.chars().count() > MAX_DESCRIPTION {
+                errors.push(FieldError::new(
+                    "description",
+                    format!("must be at most {MAX_DESCRIPTION} characters"),
+                ));
+                None
+            } else if d.is_empty() {
+                Some(None)
+            } else {
+                Some(Some(d.to_owned()))
+            }
+        }
+    }
 }
 
 /// `DELETE /api/groups/:id` -> `{success, ungroupedProfiles}`.

@@ -12,7 +12,8 @@ macro_rules! group_columns {
     () => {
         "g.id, g.name, g.color, \
          (SELECT COUNT(*) FROM profiles p WHERE p.group_id = g.id AND p.team_id = g.team_id), \
-         g.created_at, g.updated_at"
+         g.created_at, g.updated_at, \
+         (SELECT d.description FROM profile_group_details d WHERE d.group_id = g.id AND d.team_id = g.team_id)"
     };
 }
 
@@ -34,6 +35,36 @@ const UPDATE_GROUP: &str =
 const UNGROUP_PROFILES: &str =
     "UPDATE profiles SET group_id = NULL, updated_at = ? WHERE group_id = ? AND team_id = ?";
 const DELETE_GROUP: &str = "DELETE FROM profile_groups WHERE id = ? AND team_id = ?";
+const UPSERT_DESCRIPTION: &str = "\
+    INSERT INTO profile_group_details (group_id, team_id, description) VALUES (?, ?, ?) \
+    ON CONFLICT (group_id) DO UPDATE SET description = excluded.description \
+    WHERE profile_group_details.team_id = excluded.team_id";
+const DELETE_DESCRIPTION: &str =
+    "DELETE FROM profile_group_details WHERE group_id = ? AND team_id = ?";
+
+/// Sets (or with `None` removes) a group's description.
+fn set_description(
+    db: &Connection,
+    team_id: &str,
+    id: &str,
+    description: Option<&str>,
+) -> Result<(), ApiError> {
+    match description {
+        Some(d) => db::execute(
+            db,
+            "setting group description",
+            UPSERT_DESCRIPTION,
+            &[text(id), text(team_id), text(d)],
+        )?,
+        None => db::execute(
+            db,
+            "removing group description",
+            DELETE_DESCRIPTION,
+            &[text(id), text(team_id)],
+        )?,
+    };
+    Ok(())
+}
 
 pub fn not_found() -> ApiError {
     ApiError::not_found("group_not_found", "No group with this id")
@@ -84,6 +115,7 @@ pub fn create(
     id: &str,
     name: &str,
     color: Option<&str>,
+    description: Option<&str>,
     max_groups: u32,
 ) -> Result<Group, ApiError> {
     let now = edge::time::now_ms();
@@ -110,6 +142,9 @@ pub fn create(
             ],
         )
         .map_err(name_taken)?;
+        if description.is_some() {
+            set_description(db, actor.team_id, id, description)?;
+        }
         db::audit(
             db,
             &AuditEntry {
@@ -132,6 +167,7 @@ pub fn update(
     id: &str,
     name: Option<&str>,
     color: Option<Option<&str>>,
+    description: Option<Option<&str>>,
 ) -> Result<Group, ApiError> {
     let now = edge::time::now_ms();
     db::transaction(db, |db| {
@@ -151,6 +187,9 @@ pub fn update(
             ],
         )
         .map_err(name_taken)?;
+        if let Some(description) = description {
+            set_description(db, actor.team_id, id, description)?;
+        }
         db::audit(
             db,
             &AuditEntry {
@@ -178,6 +217,7 @@ pub fn delete(db: &Connection, actor: Actor<'_>, id: &str) -> Result<u64, ApiErr
             UNGROUP_PROFILES,
             &[int(now), text(id), text(actor.team_id)],
         )?;
+        set_description(db, actor.team_id, id, None)?;
         db::execute(
             db,
             "deleting group",

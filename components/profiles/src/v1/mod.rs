@@ -4,9 +4,11 @@
 //! for one thing are answered side by side (`profiles` and `items`).
 
 pub mod groups;
+pub mod health;
 pub mod launch;
 pub mod manage;
 pub mod profiles;
+pub mod proxies;
 pub mod templates;
 
 use edge::domain::ClientId;

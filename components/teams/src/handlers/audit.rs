@@ -31,9 +31,11 @@ fn text_filter(ctx: &Ctx, name: &str) -> Result<Option<String>, FieldError> {
     }
 }
 
-/// `GET /api/audit?action&targetType&targetId&userId&from&to&limit&cursor`
-/// -> `{entries, nextCursor, limit}`: newest first; `from` / `to` are ms
-/// since the epoch, inclusive; `nextCursor` is null on the last page.
+/// `GET /api/audit?action&targetType&targetId&userId&from&to&limit&cursor|offset`
+/// -> `{entries, nextCursor, limit, offset, total}`: newest first; `from` /
+/// `to` are ms since the epoch, inclusive; `nextCursor` is null on the last
+/// page; `total` counts every match. Entries carry the actor's `userName`
+/// and the request's `ipAddress` and `userAgent` when known.
 /// The team is the caller's (the credential's team), or `teamId` if the
 /// caller is a member of it; admins and owners only.
 pub fn list(ctx: &mut Ctx) -> Result<Response, ApiError> {
@@ -64,11 +66,18 @@ pub fn list(ctx: &mut Ctx) -> Result<Response, ApiError> {
     let from = super::int_query(ctx, "from", None, 0, i64::MAX);
     let to = super::int_query(ctx, "to", None, 0, i64::MAX);
     let limit = super::int_query(ctx, "limit", Some(50), 1, 100);
+    let offset = super::int_query(ctx, "offset", Some(0), 0, 1_000_000);
     let cursor = match ctx.query("cursor") {
         None => Ok(None),
         Some(c) => decode_cursor(c.trim())
             .map(Some)
             .ok_or_else(|| FieldError::new("cursor", "is not a cursor from a previous page")),
+    };
+    let paged_twice = match (&offset, &cursor) {
+        (Ok(Some(o)), Ok(Some(_))) if *o > 0 => {
+            Some(FieldError::new("offset", "cannot be combined with cursor"))
+        }
+        _ => None,
     };
     let range = match (&from, &to) {
         (Ok(Some(f)), Ok(Some(t))) if f > t => {
@@ -84,7 +93,9 @@ pub fn list(ctx: &mut Ctx) -> Result<Response, ApiError> {
         from.as_ref().err().cloned(),
         to.as_ref().err().cloned(),
         range,
+        paged_twice,
         limit.as_ref().err().cloned(),
+        offset.as_ref().err().cloned(),
         cursor.as_ref().err().cloned(),
     ])?;
     let (
@@ -95,6 +106,7 @@ pub fn list(ctx: &mut Ctx) -> Result<Response, ApiError> {
         Ok(from),
         Ok(to),
         Ok(Some(limit)),
+        Ok(Some(offset)),
         Ok(before_id),
     ) = (
         action,
@@ -104,6 +116,7 @@ pub fn list(ctx: &mut Ctx) -> Result<Response, ApiError> {
         from,
         to,
         limit,
+        offset,
         cursor,
     )
     else {
@@ -112,20 +125,20 @@ pub fn list(ctx: &mut Ctx) -> Result<Response, ApiError> {
         ));
     };
 
-    let mut entries = persistence::audit_page(
-        &db,
-        &AuditFilter {
-            team_id,
-            action,
-            target_type,
-            target_id,
-            user_id,
-            from,
-            to,
-            before_id,
-            limit: limit + 1,
-        },
-    )?;
+    let filter = AuditFilter {
+        team_id,
+        action,
+        target_type,
+        target_id,
+        user_id,
+        from,
+        to,
+        before_id,
+        limit: limit + 1,
+        offset,
+    };
+    let mut entries = persistence::audit_page(&db, &filter)?;
+    let total = persistence::audit_total(&db, &filter)?;
     let next_cursor = if entries.len() as i64 > limit {
         entries.truncate(usize::try_from(limit).unwrap_or(usize::MAX));
         entries.last().map(|e| encode_cursor(e.id))
@@ -134,7 +147,13 @@ pub fn list(ctx: &mut Ctx) -> Result<Response, ApiError> {
     };
     Response::json(
         200,
-        &json!({ "entries": entries, "nextCursor": next_cursor, "limit": limit }),
+        &json!({
+            "entries": entries,
+            "nextCursor": next_cursor,
+            "limit": limit,
+            "offset": offset,
+            "total": total,
+        }),
     )
 }
 
