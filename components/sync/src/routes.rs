@@ -17,8 +17,18 @@ pub static ROUTES: &[Route] = &[
         versions::restore,
     ),
     // The published multilogin.io clients' surface (src/v1.rs).
+    // Before `/:profileId`, so that it is not read as a profile id.
+    Route::new(Method::Post, "/api/v1/sync/bulk-upload", v1::bulk_upload),
     Route::new(Method::Get, "/api/v1/sync/:profileId", v1::pull),
     Route::new(Method::Post, "/api/v1/sync/:profileId", v1::push),
+    Route::new(Method::Delete, "/api/v1/sync/:profileId", v1::clear),
+    Route::new(Method::Post, "/api/v1/sync/:profileId/upload", v1::push),
+    Route::new(
+        Method::Get,
+        "/api/v1/sync/:profileId/download",
+        v1::download,
+    ),
+    Route::new(Method::Get, "/api/v1/sync/:profileId/status", v1::status),
 ];
 
 pub static ROUTER: Router = Router::new(ROUTES);

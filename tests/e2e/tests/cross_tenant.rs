@@ -465,6 +465,10 @@ fn every_documented_object_route_refuses_every_other_tenant_and_invalid_credenti
             json!({ "role": "viewer" }),
         ),
         (
+            ("POST", "/api/v1/sync/{profileId}/upload"),
+            json!({ "cookies": "[]", "localStorage": "{\"pwned\":\"1\"}" }),
+        ),
+        (
             ("POST", "/api/v1/sync/{profileId}"),
             json!({ "cookies": "[{\"name\":\"pwned\",\"value\":\"pwned\"}]", "localStorage": "{}" }),
         ),

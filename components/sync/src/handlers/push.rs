@@ -8,8 +8,10 @@ use sessions::{blobs, codec, payload, rules, store};
 use super::{client_id, conflict, not_found, preconditions, profile_id, writer};
 use crate::config;
 
-/// `{cookies, localStorage, clientHash?}` (optionally `Content-Encoding:
-/// gzip`) -> `{synced, skipped, hash, version}` with `ETag`.
+/// `{cookies, localStorage, sessionStorage?, indexedDB?, extensions?,
+/// clientHash?}` (optionally `Content-Encoding: gzip`) -> `{synced,
+/// skipped, hash, version}` with `ETag`; a part over its bound is 413
+/// `session_part_too_large` naming it.
 ///
 /// Unchanged against the stored hash: `{synced: false, skipped: true}` and
 /// nothing written. `If-Match` other than the current hash: 412 with the
@@ -39,6 +41,9 @@ pub(crate) fn push_as(ctx: &mut Ctx, holding: Holding) -> Result<Response, ApiEr
     }
     let body = decoded_json(ctx, config.max_session_bytes)?;
     let push = payload::parse_push(&body).map_err(ApiError::invalid_input)?;
+    push.data
+        .check_bounds()
+        .map_err(|e| ApiError::too_large("session_part_too_large", e.to_string()))?;
     // Only the parsed session is needed from here on; a large push would otherwise hold
     // the raw body, its value tree and the session's at once.
     drop(body);
