@@ -83,6 +83,18 @@ const SELECT_INVITATION_BY_TOKEN_HASH: &str = concat!(
     invitation_columns!(),
     " FROM team_invitations i WHERE i.token_hash = ?"
 );
+/// A team's invitations still open (not accepted, not expired), newest first.
+const SELECT_PENDING_INVITATIONS: &str = concat!(
+    "SELECT ",
+    invitation_columns!(),
+    " FROM team_invitations i WHERE i.team_id = ? AND i.accepted_at IS NULL AND i.expires_at > ?",
+    " ORDER BY i.created_at DESC, i.id LIMIT ? OFFSET ?"
+);
+const COUNT_PENDING_INVITATIONS: &str = "\
+    SELECT COUNT(*) FROM team_invitations WHERE team_id = ? AND accepted_at IS NULL AND expires_at > ?";
+/// Only an invitation still open can be cancelled.
+const DELETE_PENDING_INVITATION: &str = "\
+    DELETE FROM team_invitations WHERE id = ? AND team_id = ? AND accepted_at IS NULL RETURNING email";
 const MARK_INVITATION_ACCEPTED: &str = "\
     UPDATE team_invitations SET accepted_at = ?, accepted_by = ? WHERE id = ? AND accepted_at IS NULL";
 /// `?` pairs: a NULL filter matches everything. Newest first by id (the cursor).
@@ -266,6 +278,78 @@ pub fn member(db: &Connection, team_id: &str, user_id: &str) -> Result<Option<Me
         &[text(team_id), text(user_id)],
     )?;
     result.rows.first().map(Member::try_from).transpose()
+}
+
+/// The team's open invitations (never their token hashes) and how many.
+pub fn pending_invitations(
+    db: &Connection,
+    team_id: &str,
+    now: i64,
+    limit: i64,
+    offset: i64,
+) -> Result<(Vec<Invitation>, i64), ApiError> {
+    let result = db::execute(
+        db,
+        "selecting invitations",
+        SELECT_PENDING_INVITATIONS,
+        &[
+            text(team_id),
+            Value::Integer(now),
+            Value::Integer(limit),
+            Value::Integer(offset),
+        ],
+    )?;
+    let invitations = result
+        .rows
+        .iter()
+        .map(Invitation::try_from)
+        .collect::<Result<_, _>>()?;
+    let total = count(
+        db,
+        "counting invitations",
+        COUNT_PENDING_INVITATIONS,
+        &[text(team_id), Value::Integer(now)],
+    )?;
+    Ok((invitations, total))
+}
+
+/// Cancels an open invitation of the team, audited; 404 when there is none
+/// (unknown, another team's, or already accepted).
+pub fn cancel_invitation(
+    db: &Connection,
+    team_id: &str,
+    id: &str,
+    user_id: &str,
+    request_id: &str,
+) -> Result<(), ApiError> {
+    db::transaction(db, |db| {
+        let deleted = db::execute(
+            db,
+            "cancelling invitation",
+            DELETE_PENDING_INVITATION,
+            &[text(id), text(team_id)],
+        )?;
+        let Some(row) = deleted.rows.first() else {
+            return Err(invitation_not_found());
+        };
+        let email = db::text(row, 0, "team_invitations.email")?;
+        db::audit(
+            db,
+            &AuditEntry {
+                team_id: Some(team_id),
+                user_id: Some(user_id),
+                action: "invitation.cancel",
+                target_type: "invitation",
+                target_id: id,
+                details: json!({ "email": email }),
+                request_id,
+            },
+        )
+    })
+}
+
+pub fn invitation_not_found() -> ApiError {
+    ApiError::not_found("invitation_not_found", "No open invitation with this id")
 }
 
 /// How many profiles a team has, and the plan it is on (no billing row:

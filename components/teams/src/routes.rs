@@ -25,6 +25,12 @@ pub static ROUTES: &[Route] = &[
         "/api/teams/:id/invitations",
         invitations::create,
     ),
+    Route::new(Method::Get, "/api/teams/:id/invitations", invitations::list),
+    Route::new(
+        Method::Delete,
+        "/api/teams/:id/invitations/:invitationId",
+        invitations::cancel,
+    ),
     Route::new(
         Method::Put,
         "/api/teams/:id/members/:userId",
@@ -72,6 +78,16 @@ pub static ROUTES: &[Route] = &[
         v1::remove,
     ),
     Route::new(Method::Post, "/api/v1/teams/leave", v1::leave),
+    Route::new(
+        Method::Get,
+        "/api/v1/teams/invitations",
+        v1::list_invitations,
+    ),
+    Route::new(
+        Method::Delete,
+        "/api/v1/teams/invitations/:invitationId",
+        v1::cancel_invitation,
+    ),
     Route::new(Method::Get, "/api/v1/audit", v1::audit),
     Route::new(Method::Get, "/api/v1/users/activity", v1::audit),
 ];

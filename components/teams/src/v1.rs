@@ -169,3 +169,20 @@ pub fn audit(ctx: &mut Ctx) -> Result<Response, ApiError> {
         Ok(page.listed(items, total))
     })
 }
+
+/// `GET /api/v1/teams/invitations` -> the team's open invitations as an
+/// array (admins).
+pub fn list_invitations(ctx: &mut Ctx) -> Result<Response, ApiError> {
+    v1::set_query(ctx, &[("limit".into(), "100".into())]);
+    on_team(ctx, None, invitations::list, |mut b| {
+        Ok(v1::take(&mut b, "invitations"))
+    })
+}
+
+/// `DELETE /api/v1/teams/invitations/:invitationId` -> `{id, message}`.
+pub fn cancel_invitation(ctx: &mut Ctx) -> Result<Response, ApiError> {
+    on_team(ctx, None, invitations::cancel, |mut b| {
+        b["message"] = json!("Invitation cancelled");
+        Ok(b)
+    })
+}

@@ -209,6 +209,15 @@ fn every_documented_object_route_refuses_every_other_tenant_and_invalid_credenti
         200,
         "accept",
     );
+    // One invitation left open, for the routes that list and cancel them.
+    let pending = ok(
+        &app.post(&format!("/api/teams/{team_id}/invitations"))
+            .bearer(vt)
+            .json(&json!({ "email": "pending-qz7@example.com", "role": "viewer" })),
+        201,
+        "pending invite",
+    );
+    let invitation_id = s(&pending["invitation"]["id"]);
 
     let group = ok(
         &app.post("/api/groups")
@@ -371,6 +380,11 @@ fn every_documented_object_route_refuses_every_other_tenant_and_invalid_credenti
         (("/api/templates", "id"), "windows-chrome".to_owned()),
         (("/api/v1/profiles", "id"), profile_id.clone()),
         (("/api/v1/groups", "id"), group_id.clone()),
+        (("/api/teams", "invitationId"), invitation_id.clone()),
+        (
+            ("/api/v1/teams/invitations", "invitationId"),
+            invitation_id.clone(),
+        ),
         (("/api/v1/teams/members", "memberId"), mate.user_id.clone()),
         (("/api/v1/teams/members", "memberId"), mate.user_id.clone()),
         (("/api/v1/proxies", "id"), proxy_id.clone()),

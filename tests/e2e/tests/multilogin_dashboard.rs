@@ -662,3 +662,100 @@ fn the_audit_page_is_page_numbered_with_names_and_addresses_and_health_is_comput
             .contains_key("lastSync")
     );
 }
+
+#[test]
+fn open_invitations_are_listed_and_cancelled_and_a_cancelled_one_cannot_be_accepted() {
+    let app = spawn_app();
+    let owner = registered(&app, "ann@example.com");
+    let r = app
+        .post("/api/teams")
+        .bearer(&owner.token)
+        .json(&json!({"name": "Agency"}));
+    let team_id = r.json()["team"]["id"].as_str().expect("id").to_owned();
+    let r = app.post("/api/v1/auth/login").json(&json!({
+        "email": "ann@example.com", "password": PASSWORD, "teamId": team_id
+    }));
+    let d = Dashboard {
+        app: &app,
+        token: r.json()["data"]["token"]
+            .as_str()
+            .expect("token")
+            .to_owned(),
+    };
+    let invited = d.ok(
+        "POST",
+        "/api/v1/teams/members/invite",
+        Some(&json!({"email": "bob@example.com", "role": "viewer"})),
+    );
+    let open = d.ok("GET", "/api/v1/teams/invitations", None);
+    assert_eq!(open.as_array().expect("array").len(), 1);
+    assert_eq!(open[0]["email"], "bob@example.com");
+    assert!(open[0].get("tokenHash").is_none() && !open.to_string().contains("bti_"));
+    let id = invited["invitationId"].as_str().expect("id");
+    d.ok("DELETE", &format!("/api/v1/teams/invitations/{id}"), None);
+    assert_eq!(d.ok("GET", "/api/v1/teams/invitations", None), json!([]));
+    let r = d.call("DELETE", &format!("/api/v1/teams/invitations/{id}"), None);
+    assert_error(&r, 404, "invitation_not_found");
+    let bob = registered(&app, "bob@example.com");
+    let r = app
+        .post("/api/teams/invitations/accept")
+        .bearer(&bob.token)
+        .json(&json!({"token": invited["token"]}));
+    assert!(
+        r.status >= 400,
+        "a cancelled invitation is refused: {}",
+        r.text()
+    );
+}
+
+#[test]
+fn the_dashboards_preflight_passes_from_an_allowed_origin_only() {
+    let app = e2e::spawn_app_with(
+        e2e::AppOptions::default().variable("cors_allowed_origins", "http://localhost:3100"),
+    );
+    for path in [
+        "/api/v1/profiles",
+        "/api/v1/auth/login",
+        "/api/v1/sync/x",
+        "/api/v1/teams/current",
+    ] {
+        let r = app
+            .request("OPTIONS", path)
+            .header("Origin", "http://localhost:3100")
+            .header("Access-Control-Request-Method", "PATCH")
+            .header(
+                "Access-Control-Request-Headers",
+                "authorization, content-type, x-client-id",
+            )
+            .send();
+        assert_eq!(r.status, 204, "{path}: {}", r.text());
+        assert_eq!(
+            r.header("access-control-allow-origin"),
+            Some("http://localhost:3100")
+        );
+        let allowed = r
+            .header("access-control-allow-headers")
+            .expect("headers")
+            .to_ascii_lowercase();
+        for h in [
+            "authorization",
+            "content-type",
+            "x-client-id",
+            "x-lock-token",
+            "idempotency-key",
+        ] {
+            assert!(allowed.contains(h), "{path}: {h} in {allowed}");
+        }
+        assert!(
+            r.header("access-control-allow-methods")
+                .expect("methods")
+                .contains("PATCH")
+        );
+        let r = app
+            .request("OPTIONS", path)
+            .header("Origin", "http://evil.example")
+            .header("Access-Control-Request-Method", "GET")
+            .send();
+        assert_eq!(r.status, 403, "{path}: {}", r.text());
+    }
+}

@@ -102,3 +102,43 @@ pub fn accept(ctx: &mut Ctx) -> Result<Response, ApiError> {
         .ok_or_else(|| ApiError::internal("accepted invitation left no membership"))?;
     Response::json(200, &json!({ "team": team, "invitation": invitation }))
 }
+
+/// `GET /api/teams/:id/invitations?limit&offset` -> `{invitations, total,
+/// limit, offset}`: the open ones, newest first (admins).
+pub fn list(ctx: &mut Ctx) -> Result<Response, ApiError> {
+    let caller = platform_bindings::authenticate(ctx)?;
+    let db = db::open()?;
+    let (team, _) = super::team_for(ctx, &db, &caller.user_id, Permission::ManageMembers)?;
+    let limit = super::int_query(ctx, "limit", Some(50), 1, 100);
+    let offset = super::int_query(ctx, "offset", Some(0), 0, i64::from(i32::MAX));
+    super::all_valid_query(vec![
+        limit.as_ref().err().cloned(),
+        offset.as_ref().err().cloned(),
+    ])?;
+    let (Ok(Some(limit)), Ok(Some(offset))) = (limit, offset) else {
+        return Err(ApiError::internal(
+            "validation passed but a field did not parse",
+        ));
+    };
+    let (invitations, total) =
+        persistence::pending_invitations(&db, &team.id, edge::time::now_ms(), limit, offset)?;
+    Response::json(
+        200,
+        &json!({ "invitations": invitations, "total": total, "limit": limit, "offset": offset }),
+    )
+}
+
+/// `DELETE /api/teams/:id/invitations/:invitationId` -> `{success, id}`: an
+/// open invitation can no longer be accepted (admins); 404 for one that is
+/// not open or not the team's.
+pub fn cancel(ctx: &mut Ctx) -> Result<Response, ApiError> {
+    let caller = platform_bindings::authenticate(ctx)?;
+    let db = db::open()?;
+    let (team, _) = super::team_for(ctx, &db, &caller.user_id, Permission::ManageMembers)?;
+    let id = ctx.param("invitationId")?.to_owned();
+    if !super::is_id(&id) {
+        return Err(persistence::invitation_not_found());
+    }
+    persistence::cancel_invitation(&db, &team.id, &id, &caller.user_id, &ctx.request_id)?;
+    Response::json(200, &json!({ "success": true, "id": id }))
+}
