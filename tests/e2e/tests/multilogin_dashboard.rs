@@ -759,3 +759,29 @@ fn the_dashboards_preflight_passes_from_an_allowed_origin_only() {
         assert_eq!(r.status, 403, "{path}: {}", r.text());
     }
 }
+
+#[test]
+fn v1_creates_honour_idempotency_keys_and_carry_rate_limit_headers() {
+    let app = spawn_app();
+    let d = registered(&app, "ann@example.com");
+    let create = || {
+        app.post("/api/v1/profiles")
+            .bearer(&d.token)
+            .header("Idempotency-Key", "create-shop-1")
+            .json(&json!({"name": "Shop", "templateId": "windows-chrome"}))
+    };
+    let first = create();
+    assert_eq!(first.status, 201, "{}", first.text());
+    for name in [
+        "x-ratelimit-limit",
+        "x-ratelimit-remaining",
+        "x-ratelimit-reset",
+    ] {
+        assert!(first.header(name).is_some(), "{name}");
+    }
+    let again = create();
+    assert_eq!(again.status, 201, "{}", again.text());
+    assert_eq!(again.json()["data"]["id"], first.json()["data"]["id"]);
+    assert_eq!(again.json()["success"], true);
+    assert_eq!(d.ok("GET", "/api/v1/profiles", None)["total"], 1);
+}
