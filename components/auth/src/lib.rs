@@ -6,6 +6,7 @@
 //! Authentication goes through the `identity` component dependency
 //! (`platform_bindings::authenticate`).
 
+pub mod account_deletion;
 pub mod handlers;
 pub mod models;
 pub mod persistence;

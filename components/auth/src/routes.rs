@@ -14,6 +14,7 @@ pub static ROUTES: &[Route] = &[
     Route::new(Method::Post, "/auth/logout", auth::logout),
     Route::new(Method::Get, "/auth/me", auth::me),
     Route::new(Method::Put, "/auth/me", account::update),
+    Route::new(Method::Delete, "/auth/me", account::delete),
     Route::new(Method::Post, "/auth/password", account::change_password),
     Route::new(Method::Post, "/auth/switch-team", auth::switch_team),
     Route::new(Method::Post, "/api/keys", keys::create),
@@ -25,6 +26,7 @@ pub static ROUTES: &[Route] = &[
     Route::new(Method::Post, "/api/v1/auth/login", v1::login),
     Route::new(Method::Get, "/api/v1/users/me", v1::me),
     Route::new(Method::Patch, "/api/v1/users/me", v1::update_me),
+    Route::new(Method::Delete, "/api/v1/users/me", v1::delete_me),
     Route::new(
         Method::Post,
         "/api/v1/users/me/change-password",

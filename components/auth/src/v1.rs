@@ -59,6 +59,15 @@ pub fn update_me(ctx: &mut Ctx) -> Result<Response, ApiError> {
     })
 }
 
+/// `DELETE /api/v1/users/me` -> `{deleted, teamsDeleted, teamsLeft,
+/// message}`; the last owner of a team with other members is refused.
+pub fn delete_me(ctx: &mut Ctx) -> Result<Response, ApiError> {
+    v1::run(ctx, account::delete, |mut body| {
+        body["message"] = json!("Account deleted");
+        Ok(body)
+    })
+}
+
 /// `POST /api/v1/users/me/change-password {currentPassword, newPassword}`
 /// -> `{message, sessionsEnded}`.
 pub fn change_password(ctx: &mut Ctx) -> Result<Response, ApiError> {

@@ -785,3 +785,95 @@ fn v1_creates_honour_idempotency_keys_and_carry_rate_limit_headers() {
     assert_eq!(again.json()["success"], true);
     assert_eq!(d.ok("GET", "/api/v1/profiles", None)["total"], 1);
 }
+
+#[test]
+fn deleting_an_account_refuses_the_last_owner_and_then_removes_everything_of_its_own() {
+    let app = spawn_app();
+    let ann = registered(&app, "ann@example.com");
+    let personal = ann.ok(
+        "POST",
+        "/api/v1/profiles",
+        Some(&json!({"name": "Personal", "templateId": "windows-chrome"})),
+    );
+    let pid = personal["id"].as_str().expect("id").to_owned();
+    let r = app
+        .post(&format!("/api/sync/{pid}"))
+        .bearer(&ann.token)
+        .json(&json!({"cookies": [{"name": "sid", "value": "secret"}], "localStorage": {}}));
+    assert_eq!(r.status, 200, "{}", r.text());
+    let key = desktop_key(&app, &ann.token);
+    // a team shared with Bob, where Ann is the only owner
+    let r = app
+        .post("/api/teams")
+        .bearer(&ann.token)
+        .json(&json!({"name": "Agency"}));
+    let team = r.json()["team"]["id"].as_str().expect("id").to_owned();
+    let bob = registered(&app, "bob@example.com");
+    let r = app
+        .post(&format!("/api/teams/{team}/invitations"))
+        .bearer(&ann.token)
+        .json(&json!({"email": "bob@example.com", "role": "member"}));
+    let token = r.json()["token"].as_str().expect("token").to_owned();
+    let r = app
+        .post("/api/teams/invitations/accept")
+        .bearer(&bob.token)
+        .json(&json!({"token": token}));
+    assert_eq!(r.status, 200, "{}", r.text());
+
+    let r = app.delete("/api/v1/users/me").bearer(&key).send();
+    assert_error(&r, 400, "not_a_session");
+    let r = ann.call("DELETE", "/api/v1/users/me", None);
+    assert_error(&r, 409, "last_owner");
+    assert!(
+        r.json()["error"]
+            .as_str()
+            .expect("error")
+            .contains("Agency")
+    );
+
+    let bob_id = bob.ok("GET", "/api/v1/users/me", None)["id"]
+        .as_str()
+        .expect("id")
+        .to_owned();
+    let r = app
+        .put(&format!("/api/teams/{team}/members/{bob_id}"))
+        .bearer(&ann.token)
+        .json(&json!({"role": "owner"}));
+    assert_eq!(r.status, 200, "{}", r.text());
+    let deleted = ann.ok("DELETE", "/api/v1/users/me", None);
+    assert_eq!(deleted["teamsDeleted"], 1, "the personal team");
+    assert_eq!(deleted["teamsLeft"], 1);
+
+    // every credential of Ann's is gone, and so is the account
+    let r = ann.call("GET", "/api/v1/users/me", None);
+    assert_eq!(r.status, 401, "{}", r.text());
+    assert_eq!(app.get("/api/v1/users/me").bearer(&key).send().status, 401);
+    let r = app
+        .post("/api/v1/auth/login")
+        .json(&json!({"email": "ann@example.com", "password": PASSWORD}));
+    assert_error(&r, 401, "invalid_credentials");
+    // the shared team goes on with Bob, who now owns it, and saw her go
+    let r = app.post("/api/v1/auth/login").json(&json!({
+        "email": "bob@example.com", "password": PASSWORD, "teamId": team
+    }));
+    let bob_in_team = Dashboard {
+        app: &app,
+        token: r.json()["data"]["token"]
+            .as_str()
+            .expect("token")
+            .to_owned(),
+    };
+    let current = bob_in_team.ok("GET", "/api/v1/teams/current", None);
+    assert_eq!(current["memberCount"], 1);
+    assert_eq!(current["owner"]["email"], "bob@example.com");
+    let audit = bob_in_team.ok("GET", "/api/v1/audit?action=user.delete", None);
+    assert_eq!(audit["total"], 1);
+    // the address is free again, and the new account starts empty
+    let again = registered(&app, "ann@example.com");
+    assert_eq!(again.ok("GET", "/api/v1/profiles", None)["total"], 0);
+    let r = app
+        .get(&format!("/api/sync/{pid}"))
+        .bearer(&again.token)
+        .send();
+    assert_error(&r, 404, "profile_not_found");
+}

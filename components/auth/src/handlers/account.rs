@@ -80,3 +80,33 @@ pub fn change_password(ctx: &mut Ctx) -> Result<Response, ApiError> {
     )?;
     Response::json(200, &json!({ "success": true, "sessionsEnded": ended }))
 }
+
+/// `DELETE /auth/me` -> `{deleted, teamsDeleted, teamsLeft}`: a signed-in
+/// user only (not a key). 409 `last_owner` while they are the last owner of
+/// a team with other members, 409 `subscription_active` while a team only
+/// they are in still pays; otherwise the account, the teams only they are
+/// in and everything of theirs are gone (crate::account_deletion).
+pub fn delete(ctx: &mut Ctx) -> Result<Response, ApiError> {
+    let caller = platform_bindings::authenticate(ctx)?;
+    if caller.session_id.is_none() {
+        return Err(ApiError::bad_request(
+            "not_a_session",
+            "Sign in (JWT) to delete the account; an API key cannot",
+        ));
+    }
+    let secret = credentials::random_bytes::<32>()
+        .map_err(|e| ApiError::internal(format!("random source: {e}")))?;
+    let random: String = secret.iter().map(|b| format!("{b:02x}")).collect();
+    let unusable = password::hash(&random).map_err(ApiError::internal)?;
+    let db = db::open()?;
+    let deleted =
+        crate::account_deletion::delete_account(&db, &caller.user_id, &unusable, &ctx.request_id)?;
+    Response::json(
+        200,
+        &json!({
+            "deleted": true,
+            "teamsDeleted": deleted.teams_deleted.len(),
+            "teamsLeft": deleted.teams_left.len(),
+        }),
+    )
+}
