@@ -784,6 +784,24 @@ fn v1_creates_honour_idempotency_keys_and_carry_rate_limit_headers() {
     assert_eq!(again.json()["data"]["id"], first.json()["data"]["id"]);
     assert_eq!(again.json()["success"], true);
     assert_eq!(d.ok("GET", "/api/v1/profiles", None)["total"], 1);
+    // duplicate and import create profiles too: replayed, not repeated
+    let id = first.json()["data"]["id"].as_str().expect("id").to_owned();
+    for _ in 0..2 {
+        let r = app
+            .post(&format!("/api/v1/profiles/{id}/duplicate"))
+            .bearer(&d.token)
+            .header("Idempotency-Key", "dup-1")
+            .json(&json!({}));
+        assert_eq!(r.status, 201, "{}", r.text());
+        let r = app
+            .post("/api/v1/profiles/import")
+            .bearer(&d.token)
+            .header("Idempotency-Key", "import-1")
+            .json(&json!({"profiles": [{"name": "Imported", "templateId": "linux-chrome"}]}));
+        assert_eq!(r.status, 201, "{}", r.text());
+        assert_eq!(r.json()["data"]["imported"], 1);
+    }
+    assert_eq!(d.ok("GET", "/api/v1/profiles", None)["total"], 3);
 }
 
 #[test]

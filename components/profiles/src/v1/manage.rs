@@ -8,6 +8,7 @@
 
 use edge::v1;
 use edge::{ApiError, Ctx, FieldError, Response, db};
+use platform_bindings::Principal;
 use serde_json::{Map, Value, json};
 
 use crate::handlers::profiles::{self as shared, create_as};
@@ -120,33 +121,36 @@ pub fn bulk_delete(ctx: &mut Ctx) -> Result<Response, ApiError> {
 /// language, team proxy and notes (a profile's own proxy is not copied:
 /// its credentials are sealed to the profile).
 pub fn duplicate(ctx: &mut Ctx) -> Result<Response, ApiError> {
-    let result = (|| {
-        let caller = allowed(ctx, "profiles:write", Permission::Sync)?;
-        let id = row_id(ctx, "id", store::not_found)?;
-        let input = v1::body_or_empty(ctx)?;
-        let db = db::open()?;
-        let p = store::require(&db, &caller.team_id, &id)?;
-        let name = match input.get("newName") {
-            Some(Value::String(n)) => n.clone(),
-            None | Some(Value::Null) => format!("{} (copy)", p.name),
-            Some(_) => return Err(FieldError::new("newName", "must be a string").into()),
-        };
-        v1::set_body(
-            ctx,
-            &json!({
-                "name": name,
-                "templateId": p.template_id,
-                "groupId": p.group_id,
-                "tags": p.tags,
-                "timezone": p.fingerprint.timezone,
-                "language": p.fingerprint.language,
-                "proxyId": p.proxy_id,
-                "notes": p.notes,
-            }),
-        )?;
-        create_as(ctx, &caller)
-    })();
+    let result = allowed(ctx, "profiles:write", Permission::Sync).and_then(|caller| {
+        platform_bindings::idempotent(ctx, &caller, |ctx| duplicate_as(ctx, &caller))
+    });
     v1::answer(ctx, result, |b| Ok(super::profile(b)))
+}
+
+fn duplicate_as(ctx: &mut Ctx, caller: &Principal) -> Result<Response, ApiError> {
+    let id = row_id(ctx, "id", store::not_found)?;
+    let input = v1::body_or_empty(ctx)?;
+    let db = db::open()?;
+    let p = store::require(&db, &caller.team_id, &id)?;
+    let name = match input.get("newName") {
+        Some(Value::String(n)) => n.clone(),
+        None | Some(Value::Null) => format!("{} (copy)", p.name),
+        Some(_) => return Err(FieldError::new("newName", "must be a string").into()),
+    };
+    v1::set_body(
+        ctx,
+        &json!({
+            "name": name,
+            "templateId": p.template_id,
+            "groupId": p.group_id,
+            "tags": p.tags,
+            "timezone": p.fingerprint.timezone,
+            "language": p.fingerprint.language,
+            "proxyId": p.proxy_id,
+            "notes": p.notes,
+        }),
+    )?;
+    create_as(ctx, caller)
 }
 
 /// `GET /api/v1/profiles/export?ids=a,b` (or the first 100) -> `{version,
@@ -227,44 +231,50 @@ pub fn export(ctx: &mut Ctx) -> Result<Response, ApiError> {
 /// 201 `{results: [{index, success, id?, name?, error?}], imported,
 /// failed}`: each profile is created on its own, as one create would be.
 pub fn import(ctx: &mut Ctx) -> Result<Response, ApiError> {
-    let result = (|| {
-        let caller = allowed(ctx, "profiles:write", Permission::Sync)?;
-        let input = ctx.json::<Map<String, Value>>()?;
-        let items = match input.get("profiles") {
-            Some(Value::Array(items)) if !items.is_empty() && items.len() <= MAX_IMPORT => {
-                items.clone()
-            }
-            _ => {
-                return Err(ApiError::invalid_input(vec![FieldError::new(
-                    "profiles",
-                    format!("must be a list of 1 to {MAX_IMPORT} profiles"),
-                )]));
-            }
-        };
-        let mut results = Vec::new();
-        let (mut imported, mut failed) = (0, 0);
-        for (index, item) in items.into_iter().enumerate() {
-            let outcome = match item {
-                Value::Object(body) => v1::set_body(ctx, &Value::Object(ours(body)))
-                    .and_then(|()| create_as(ctx, &caller)),
-                _ => Err(FieldError::new(format!("profiles[{index}]"), "must be an object").into()),
-            };
-            let response = outcome.unwrap_or_else(|e| e.into_response(&ctx.request_id));
-            let body: Value = serde_json::from_slice(&response.body).unwrap_or(Value::Null);
-            if response.status == 201 {
-                imported += 1;
-                results.push(json!({"index": index, "success": true, "id": body["id"], "name": body["name"]}));
-            } else {
-                failed += 1;
-                results.push(json!({"index": index, "success": false, "error": body["message"], "code": body["code"]}));
-            }
-        }
-        Response::json(
-            201,
-            &json!({ "results": results, "imported": imported, "failed": failed }),
-        )
-    })();
+    let result = allowed(ctx, "profiles:write", Permission::Sync).and_then(|caller| {
+        platform_bindings::idempotent(ctx, &caller, |ctx| import_as(ctx, &caller))
+    });
     v1::answer(ctx, result, Ok)
+}
+
+fn import_as(ctx: &mut Ctx, caller: &Principal) -> Result<Response, ApiError> {
+    let input = ctx.json::<Map<String, Value>>()?;
+    let items = match input.get("profiles") {
+        Some(Value::Array(items)) if !items.is_empty() && items.len() <= MAX_IMPORT => {
+            items.clone()
+        }
+        _ => {
+            return Err(ApiError::invalid_input(vec![FieldError::new(
+                "profiles",
+                format!("must be a list of 1 to {MAX_IMPORT} profiles"),
+            )]));
+        }
+    };
+    let mut results = Vec::new();
+    let (mut imported, mut failed) = (0, 0);
+    for (index, item) in items.into_iter().enumerate() {
+        let outcome = match item {
+            Value::Object(body) => {
+                v1::set_body(ctx, &Value::Object(ours(body))).and_then(|()| create_as(ctx, caller))
+            }
+            _ => Err(FieldError::new(format!("profiles[{index}]"), "must be an object").into()),
+        };
+        let response = outcome.unwrap_or_else(|e| e.into_response(&ctx.request_id));
+        let body: Value = serde_json::from_slice(&response.body).unwrap_or(Value::Null);
+        if response.status == 201 {
+            imported += 1;
+            results.push(
+                json!({"index": index, "success": true, "id": body["id"], "name": body["name"]}),
+            );
+        } else {
+            failed += 1;
+            results.push(json!({"index": index, "success": false, "error": body["message"], "code": body["code"]}));
+        }
+    }
+    Response::json(
+        201,
+        &json!({ "results": results, "imported": imported, "failed": failed }),
+    )
 }
 
 /// `POST /api/v1/profiles/:id/regenerate-fingerprint` -> the profile with
