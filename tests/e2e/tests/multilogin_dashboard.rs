@@ -53,6 +53,29 @@ impl<'a> Dashboard<'a> {
     }
 }
 
+/// A team "Agency" made by `owner` (email `email`), and the owner signed in
+/// acting for it, as the dashboard's sign-in with `teamId` gives.
+fn shared_team<'a>(
+    app: &'a TestApp,
+    owner: &Dashboard<'_>,
+    email: &str,
+) -> (String, Dashboard<'a>) {
+    let r = app
+        .post("/api/teams")
+        .bearer(&owner.token)
+        .json(&json!({"name": "Agency"}));
+    assert_eq!(r.status, 201, "{}", r.text());
+    let team_id = r.json()["team"]["id"].as_str().expect("id").to_owned();
+    let r = app.post("/api/v1/auth/login").json(&json!({
+        "email": email, "password": PASSWORD, "teamId": team_id
+    }));
+    let token = r.json()["data"]["token"]
+        .as_str()
+        .expect("token")
+        .to_owned();
+    (team_id, Dashboard { app, token })
+}
+
 fn registered<'a>(app: &'a TestApp, email: &str) -> Dashboard<'a> {
     let r = app.post("/api/v1/auth/register").json(&json!({
         "email": email, "password": PASSWORD, "name": "Ann Lee"
@@ -541,21 +564,7 @@ fn api_keys_take_permissions_as_scopes_and_stop_at_their_expiry() {
 fn the_team_page_shows_the_team_invites_changes_roles_and_removes() {
     let app = spawn_app();
     let owner = registered(&app, "ann@example.com");
-    // a shared team, and the owner's session acting for it
-    let r = app
-        .post("/api/teams")
-        .bearer(&owner.token)
-        .json(&json!({"name": "Agency"}));
-    assert_eq!(r.status, 201, "{}", r.text());
-    let team_id = r.json()["team"]["id"].as_str().expect("id").to_owned();
-    let r = app.post("/api/v1/auth/login").json(&json!({
-        "email": "ann@example.com", "password": PASSWORD, "teamId": team_id
-    }));
-    let token = r.json()["data"]["token"]
-        .as_str()
-        .expect("token")
-        .to_owned();
-    let d = Dashboard { app: &app, token };
+    let (team_id, d) = shared_team(&app, &owner, "ann@example.com");
     d.ok(
         "POST",
         "/api/v1/profiles",
@@ -667,21 +676,7 @@ fn the_audit_page_is_page_numbered_with_names_and_addresses_and_health_is_comput
 fn open_invitations_are_listed_and_cancelled_and_a_cancelled_one_cannot_be_accepted() {
     let app = spawn_app();
     let owner = registered(&app, "ann@example.com");
-    let r = app
-        .post("/api/teams")
-        .bearer(&owner.token)
-        .json(&json!({"name": "Agency"}));
-    let team_id = r.json()["team"]["id"].as_str().expect("id").to_owned();
-    let r = app.post("/api/v1/auth/login").json(&json!({
-        "email": "ann@example.com", "password": PASSWORD, "teamId": team_id
-    }));
-    let d = Dashboard {
-        app: &app,
-        token: r.json()["data"]["token"]
-            .as_str()
-            .expect("token")
-            .to_owned(),
-    };
+    let (_, d) = shared_team(&app, &owner, "ann@example.com");
     let invited = d.ok(
         "POST",
         "/api/v1/teams/members/invite",

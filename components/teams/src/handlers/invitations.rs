@@ -109,17 +109,7 @@ pub fn list(ctx: &mut Ctx) -> Result<Response, ApiError> {
     let caller = platform_bindings::authenticate(ctx)?;
     let db = db::open()?;
     let (team, _) = super::team_for(ctx, &db, &caller.user_id, Permission::ManageMembers)?;
-    let limit = super::int_query(ctx, "limit", Some(50), 1, 100);
-    let offset = super::int_query(ctx, "offset", Some(0), 0, i64::from(i32::MAX));
-    super::all_valid_query(vec![
-        limit.as_ref().err().cloned(),
-        offset.as_ref().err().cloned(),
-    ])?;
-    let (Ok(Some(limit)), Ok(Some(offset))) = (limit, offset) else {
-        return Err(ApiError::internal(
-            "validation passed but a field did not parse",
-        ));
-    };
+    let (limit, offset) = super::page_query(ctx)?;
     let (invitations, total) =
         persistence::pending_invitations(&db, &team.id, edge::time::now_ms(), limit, offset)?;
     Response::json(

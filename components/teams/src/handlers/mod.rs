@@ -40,6 +40,23 @@ pub(crate) fn is_id(s: &str) -> bool {
             .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
 }
 
+/// `?limit=&offset=` of a team's lists (limit 1-100, default 50): 400
+/// naming a bad one.
+pub(crate) fn page_query(ctx: &Ctx) -> Result<(i64, i64), ApiError> {
+    let limit = int_query(ctx, "limit", Some(50), 1, 100);
+    let offset = int_query(ctx, "offset", Some(0), 0, i64::from(i32::MAX));
+    all_valid_query(vec![
+        limit.as_ref().err().cloned(),
+        offset.as_ref().err().cloned(),
+    ])?;
+    match (limit, offset) {
+        (Ok(Some(limit)), Ok(Some(offset))) => Ok((limit, offset)),
+        _ => Err(ApiError::internal(
+            "validation passed but a field did not parse",
+        )),
+    }
+}
+
 pub(crate) fn team_not_found() -> ApiError {
     ApiError::not_found("team_not_found", "No team with this id")
 }
