@@ -88,7 +88,10 @@ impl Garage {
         Ok(garage)
     }
 
-    /// Polls until the S3 port answers HTTP (any status: an unsigned request gets 403).
+    /// Polls until Garage's S3 API answers on its port: an unsigned request gets Garage's 403
+    /// S3 error document. Any other answer is another process on the port (the port was free
+    /// when picked, and a parallel test's server may have been given it since): Garage then
+    /// fails to bind and exits, and the start is tried again on new ports.
     fn wait_ready(&mut self) -> Result<()> {
         let deadline = Instant::now() + START_TIMEOUT;
         let addr = SocketAddr::from(([127, 0, 0, 1], self.s3_port));
@@ -101,11 +104,14 @@ impl Garage {
             {
                 bail!("garage exited during start-up ({status})");
             }
-            if TcpStream::connect_timeout(&addr, POLL_INTERVAL).is_ok() {
-                match agent.get(&self.endpoint()).call() {
-                    Ok(_) | Err(ureq::Error::Status(..)) => return Ok(()),
-                    Err(ureq::Error::Transport(_)) => {}
-                }
+            if TcpStream::connect_timeout(&addr, POLL_INTERVAL).is_ok()
+                && let Err(ureq::Error::Status(_, response)) = agent.get(&self.endpoint()).call()
+                && response.content_type().contains("xml")
+                && response
+                    .into_string()
+                    .is_ok_and(|body| body.contains("<Error>"))
+            {
+                return Ok(());
             }
             if Instant::now() > deadline {
                 bail!(
