@@ -36,7 +36,7 @@ link_target_dir() {
 wasm_packages() {
   local dirs=("components"/*/)
   if [[ "${1:-}" == "--with-fixtures" ]]; then
-    dirs+=("crates/runner/fixtures"/*/ "tests/e2e/fixtures"/*/)
+    dirs+=("runner/fixtures"/*/ "tests/e2e/fixtures"/*/)
   fi
   for d in "${dirs[@]}"; do
     [[ -f "$d/Cargo.toml" ]] || continue

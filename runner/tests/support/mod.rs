@@ -1,7 +1,7 @@
 //! Test harness: start the real `runner up` binary on port 0 with a manifest written into a
 //! fresh temporary directory, talk to it over real HTTP, and kill it on `Drop`.
 //!
-//! Fixture components are the `fixture-*` crates under `crates/runner/fixtures/`, built with
+//! Fixture components are the `fixture-*` crates under `runner/fixtures/`, built with
 //! `cargo build --release --target wasm32-wasip2 -p fixture-hello -p fixture-caps
 //! -p fixture-dep-lib -p fixture-dep-user -p fixture-unknown-import`; they are found in the
 //! `wasm32-wasip2/release/` directory of the target directory this test binary runs from.

@@ -54,7 +54,7 @@ fn main() {
         .expect("cannot run cargo to build the deny adapter");
     if !status.success() {
         panic!(
-            "building crates/runner/deny-adapter for wasm32-wasip2 failed (is the target installed? `rustup target add wasm32-wasip2`)"
+            "building runner/deny-adapter for wasm32-wasip2 failed (is the target installed? `rustup target add wasm32-wasip2`)"
         );
     }
     let wasm = target_dir.join("wasm32-wasip2/release/deny_adapter.wasm");
