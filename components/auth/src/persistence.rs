@@ -240,17 +240,13 @@ pub fn rename_user(
 
 /// The user's password hash.
 pub fn password_hash(db: &Connection, user_id: &str) -> Result<String, ApiError> {
-    let result = db::execute(
+    let row = db::one_row(
         db,
         "selecting password hash",
         SELECT_PASSWORD_HASH,
         &[text(user_id)],
     )?;
-    let row = result
-        .rows
-        .first()
-        .ok_or_else(|| ApiError::internal(format!("authenticated user {user_id} has no row")))?;
-    db::text(row, 0, "users.password_hash")
+    db::text(&row, 0, "users.password_hash")
 }
 
 /// Replaces the password hash and ends every other session of the user
@@ -300,17 +296,13 @@ pub fn change_password(
 
 /// The plan a team is on (`free`, `pro`, `team`).
 pub fn team_plan(db: &Connection, team_id: &str) -> Result<String, ApiError> {
-    let result = db::execute(
+    let row = db::one_row(
         db,
         "selecting team plan",
         SELECT_TEAM_PLAN,
         &[text(team_id)],
     )?;
-    let row = result
-        .rows
-        .first()
-        .ok_or_else(|| ApiError::internal("plan query returned no row"))?;
-    db::text(row, 0, "team_billing.plan")
+    db::text(&row, 0, "team_billing.plan")
 }
 
 /// The user's personal team.

@@ -355,19 +355,15 @@ pub fn invitation_not_found() -> ApiError {
 /// How many profiles a team has, and the plan it is on (no billing row:
 /// free), for the published dashboard's team page.
 pub fn profile_count_and_plan(db: &Connection, team_id: &str) -> Result<(i64, String), ApiError> {
-    let result = db::execute(
+    let row = db::one_row(
         db,
         "counting team profiles",
         SELECT_PROFILE_COUNT_AND_PLAN,
         &[text(team_id)],
     )?;
-    let row = result
-        .rows
-        .first()
-        .ok_or_else(|| ApiError::internal("profile count returned no row"))?;
     Ok((
-        db::int(row, 0, "profile_count")?,
-        db::text(row, 1, "team_billing.plan")?,
+        db::int(&row, 0, "profile_count")?,
+        db::text(&row, 1, "team_billing.plan")?,
     ))
 }
 

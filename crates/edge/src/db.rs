@@ -86,6 +86,21 @@ where
         .transpose()
 }
 
+/// The one row of a query that always answers one (an aggregate, a
+/// `COALESCE` of subqueries, the caller's own row); none is our fault.
+pub fn one_row(
+    db: &Connection,
+    context: &'static str,
+    sql: &str,
+    params: &[Value],
+) -> Result<RowResult, ApiError> {
+    execute(db, context, sql, params)?
+        .rows
+        .into_iter()
+        .next()
+        .ok_or_else(|| ApiError::internal(format!("{context}: no row")))
+}
+
 /// Runs `work` inside `BEGIN IMMEDIATE … COMMIT` (the write lock is taken
 /// up front, so concurrent writers queue instead of failing to upgrade).
 /// Any error rolls back; the error is returned as it was.

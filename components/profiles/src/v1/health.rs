@@ -30,19 +30,15 @@ pub fn system(ctx: &mut Ctx) -> Result<Response, ApiError> {
         let caller = caller(ctx, "profiles:read")?;
         let started = Instant::now();
         let db = db::open()?;
-        let facts = db::execute(
+        let row = db::one_row(
             &db,
             "reading team facts",
             TEAM_FACTS,
             &[Sql::Text(caller.team_id.clone())],
         )?;
-        let row = facts
-            .rows
-            .first()
-            .ok_or_else(|| ApiError::internal("team facts returned no row"))?;
-        let total = db::int(row, 0, "profile count")?;
-        let proxies = db::int(row, 1, "proxy count")?;
-        let last_sync = db::opt_int(row, 2, "last sync")?;
+        let total = db::int(&row, 0, "profile count")?;
+        let proxies = db::int(&row, 1, "proxy count")?;
+        let last_sync = db::opt_int(&row, 2, "last sync")?;
         let latency = started.elapsed().as_millis();
 
         let q =
